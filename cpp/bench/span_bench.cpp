@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+// The hot path a hook pays (span start, 5 attributes, end into the batch queue) and the
+// export thread's main cost (OTLP protobuf encoding of a full batch).
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <vector>
+
+#include "chaostracing/batch_processor.hpp"
+#include "chaostracing/clock.hpp"
+#include "chaostracing/encode/otlp_json.hpp"
+#include "chaostracing/encode/otlp_proto.hpp"
+#include "chaostracing/ids.hpp"
+
+namespace chaostracing {
+namespace {
+
+class NullExporter final : public Exporter {
+ public:
+  ExportResult export_batch(std::span<const SpanData>, const Resource&, const Scope&,
+                            std::chrono::steady_clock::time_point) noexcept override {
+    return ExportResult::kSuccess;
+  }
+  std::string describe() const override { return "null"; }
+};
+
+SpanData make_span(const TraceId& trace_id) {
+  SpanData span;
+  span.trace_id = trace_id;
+  span.span_id = new_span_id();
+  span.name = "activity: probe-http-endpoint";
+  span.start_time_unix_nano = now_unix_nano();
+  span.set_attribute("chaostoolkit.activity.name", std::string("probe-http-endpoint"));
+  span.set_attribute("chaostoolkit.activity.type", std::string("probe"));
+  span.set_attribute("chaostoolkit.activity.background", false);
+  span.set_attribute("chaostoolkit.activity.timeout", 3.5);
+  span.set_attribute("chaostoolkit.activity.index", std::int64_t{7});
+  span.end_time_unix_nano = now_unix_nano();
+  return span;
+}
+
+void BM_SpanStartFiveAttributesEnd(benchmark::State& state) {
+  BatchProcessor processor(std::make_unique<NullExporter>(), Resource{}, Scope{"bench", ""},
+                           BatchOptions{.max_queue_size = 1 << 16,
+                                        .max_export_batch_size = 512,
+                                        .schedule_delay = std::chrono::milliseconds(5)});
+  const TraceId trace_id = new_trace_id();
+  for (auto _ : state) processor.on_end(make_span(trace_id));
+  processor.shutdown(std::chrono::seconds(10));
+  state.counters["dropped"] = static_cast<double>(processor.stats().dropped);
+}
+BENCHMARK(BM_SpanStartFiveAttributesEnd);
+
+std::vector<SpanData> make_batch(std::size_t n) {
+  const TraceId trace_id = new_trace_id();
+  std::vector<SpanData> spans;
+  for (std::size_t i = 0; i < n; ++i) spans.push_back(make_span(trace_id));
+  return spans;
+}
+
+void BM_EncodeOtlpProto(benchmark::State& state) {
+  const auto spans = make_batch(static_cast<std::size_t>(state.range(0)));
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    const std::string out = encode_otlp_proto(spans, Resource{}, Scope{"bench", ""});
+    bytes += out.size();
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_EncodeOtlpProto)->Arg(1)->Arg(512);
+
+void BM_EncodeOtlpJson(benchmark::State& state) {
+  const auto spans = make_batch(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    const std::string out = encode_otlp_json(spans, Resource{}, Scope{"bench", ""});
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_EncodeOtlpJson)->Arg(512);
+
+}  // namespace
+}  // namespace chaostracing

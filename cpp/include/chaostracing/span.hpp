@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: Apache-2.0
+// The span model: SpanData is one plain value type that processors, encoders and exporters
+// consume, with OTLP's field meanings (https://opentelemetry.io/docs/specs/otlp/).
+// Values are freely copied and moved; nothing here is synchronised, so a SpanData is owned by
+// one thread at a time. Nothing throws except std::bad_alloc.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace chaostracing {
+
+using TraceId = std::array<std::uint8_t, 16>;
+// Zero means "no span" (e.g. the parent of a root span); generated ids are never zero.
+using SpanId = std::uint64_t;
+
+using AttributeValue =
+    std::variant<std::string, bool, std::int64_t, double, std::vector<std::string>,
+                 std::vector<bool>, std::vector<std::int64_t>, std::vector<double>>;
+
+struct Attribute {
+  std::string key;
+  AttributeValue value;
+
+  bool operator==(const Attribute&) const = default;
+};
+
+struct Event {
+  std::string name;
+  std::uint64_t time_unix_nano = 0;
+  std::vector<Attribute> attributes;
+
+  bool operator==(const Event&) const = default;
+};
+
+// Values match OTLP's Span.SpanKind.
+enum class SpanKind : std::uint8_t {
+  kUnspecified = 0,
+  kInternal = 1,
+  kServer = 2,
+  kClient = 3,
+  kProducer = 4,
+  kConsumer = 5,
+};
+
+// Values match OTLP's Status.StatusCode.
+enum class StatusCode : std::uint8_t { kUnset = 0, kOk = 1, kError = 2 };
+
+inline constexpr std::uint32_t kTraceFlagSampled = 0x01;
+
+// OTel semantics: an existing key is replaced in place (keeping its position), else appended.
+void set_attribute(std::vector<Attribute>& attributes, std::string key, AttributeValue value);
+
+struct SpanData {
+  TraceId trace_id{};
+  SpanId span_id = 0;
+  SpanId parent_span_id = 0;
+  std::string trace_state;
+  std::uint32_t flags = kTraceFlagSampled;
+  std::string name;
+  SpanKind kind = SpanKind::kInternal;
+  std::uint64_t start_time_unix_nano = 0;
+  std::uint64_t end_time_unix_nano = 0;
+  std::vector<Attribute> attributes;
+  std::vector<Event> events;
+  StatusCode status_code = StatusCode::kUnset;
+  std::string status_message;
+
+  void set_attribute(std::string key, AttributeValue value) {
+    chaostracing::set_attribute(attributes, std::move(key), std::move(value));
+  }
+
+  bool operator==(const SpanData&) const = default;
+};
+
+struct Resource {
+  std::vector<Attribute> attributes;
+
+  bool operator==(const Resource&) const = default;
+};
+
+// The instrumentation scope that produced the spans.
+struct Scope {
+  std::string name;
+  std::string version;
+
+  bool operator==(const Scope&) const = default;
+};
+
+}  // namespace chaostracing

@@ -1,0 +1,208 @@
+"""Native core of chaostracing: spans, batching and OTLP export (private API).
+
+Hand-written to match bindings/*.cpp; keep them in step.
+"""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__version__: str
+
+SPAN_KIND_INTERNAL: int
+SPAN_KIND_SERVER: int
+SPAN_KIND_CLIENT: int
+SPAN_KIND_PRODUCER: int
+SPAN_KIND_CONSUMER: int
+STATUS_UNSET: int
+STATUS_OK: int
+STATUS_ERROR: int
+
+class Exporter:
+    """An exporter, waiting to be handed to a Pipeline (which takes it over)."""
+
+    def describe(self) -> str:
+        """Where spans go, e.g. 'OTLP/HTTP http://127.0.0.1:4318/v1/traces' or 'file /x.jsonl'."""
+    def __repr__(self) -> str: ...
+
+def file_exporter(*, path: str, truncate: bool = True) -> Exporter:
+    """Writes one OTLP/JSON ExportTraceServiceRequest per batch, one per line.
+
+    Raises:
+        OSError: the file cannot be opened (the error names the path; parent
+            directories are never created).
+    """
+
+def otlp_http_exporter(
+    *,
+    endpoint: str,
+    headers: Sequence[tuple[str, str]] = [],
+    protocol: str = "http/protobuf",
+    compression: str = "none",
+    timeout_ms: int = 10000,
+    certificate: str = "",
+    client_certificate: str = "",
+    client_key: str = "",
+) -> Exporter:
+    """OTLP over HTTP: protobuf or JSON body, optional gzip, TLS verification on.
+
+    Raises:
+        ValueError: bad endpoint, header, protocol ("http/protobuf" | "http/json"),
+            compression ("none" | "gzip"), timeout_ms (must be > 0), or an unreadable
+            certificate or key file. The message is one line and never contains
+            header values.
+    """
+
+def _memory_exporter(*, fail: bool = False) -> Exporter:
+    """Testing: keeps exported batches for Pipeline._take_encoded().
+
+    fail=True makes every export fail (the batch is still kept).
+    """
+
+def parse_otlp_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Parses OTEL_EXPORTER_OTLP_[TRACES_]* from a mapping such as dict(os.environ).
+
+    Never raises for bad values: they go to result["errors"] and defaults are kept.
+    Keys: endpoint (str), headers (list[tuple[str, str]]), protocol (str),
+    compression (str), timeout_ms (int), certificate, client_certificate,
+    client_key (str), from_env (list[str]: the keys taken from the environment),
+    errors (list[str]: one line each; header values are never echoed).
+    """
+
+def parse_headers(value: str, *, source: str = "") -> tuple[list[tuple[str, str]], list[str]]:
+    """Parses "k1=v1,k2=v2" (trimmed, values percent-decoded).
+
+    Returns:
+        (headers, errors); malformed members are skipped and reported without their
+        value, each error prefixed with "<source>: " when source is given.
+    """
+
+def validate_endpoint(url: str) -> str | None:
+    """None if url is an absolute http(s) URL with a host (and a port 1-65535
+    if any), else a one-line error."""
+
+class Span:
+    """A span being recorded; end() hands it to its Pipeline.
+
+    All setters are no-ops once the span has ended.
+    """
+
+    @property
+    def trace_id(self) -> bytes:
+        """The 16-byte trace id."""
+    @property
+    def span_id(self) -> int:
+        """The non-zero 64-bit span id."""
+    @property
+    def parent_span_id(self) -> int:
+        """The parent's span id, 0 for a root span."""
+    @property
+    def trace_id_hex(self) -> str:
+        """32 lower-case hex characters."""
+    @property
+    def span_id_hex(self) -> str:
+        """16 lower-case hex characters."""
+    @property
+    def name(self) -> str: ...
+    @property
+    def start_time_ns(self) -> int:
+        """Nanoseconds since the Unix epoch."""
+    @property
+    def end_time_ns(self) -> int:
+        """Nanoseconds since the Unix epoch; 0 until ended."""
+    @property
+    def is_recording(self) -> bool:
+        """False once ended."""
+    def set_attribute(self, key: str, value: object) -> None:
+        """Sets (or replaces) one attribute.
+
+        Args:
+            value: str, bool, int, float, or a list/tuple holding only one of those types.
+
+        Raises:
+            TypeError: any other value type, or a mixed list.
+            OverflowError: an int outside the signed 64-bit range.
+        """
+    def set_attributes(self, attributes: dict[str, object]) -> None:
+        """Sets several attributes; on error none of them is applied."""
+    def add_event(
+        self, name: str, attributes: dict[str, object] | None = None, timestamp_ns: int = 0
+    ) -> None:
+        """Adds an event; timestamp_ns 0 means now."""
+    def set_status(self, code: int, description: str = "") -> None:
+        """Sets the status with OpenTelemetry semantics.
+
+        STATUS_UNSET is ignored, STATUS_OK is final, and the description is kept only
+        with STATUS_ERROR.
+
+        Raises:
+            ValueError: code is not 0, 1 or 2.
+        """
+    def update_name(self, name: str) -> None: ...
+    def __repr__(self) -> str: ...
+    def end(self, end_time_ns: int = 0) -> None:
+        """Ends the span (0 means now) and queues it for export; later calls do nothing.
+
+        After the pipeline has shut down the span is counted as dropped.
+        """
+
+class Pipeline:
+    """Batches ended spans and exports them on a background thread."""
+
+    def __init__(
+        self,
+        exporter: Exporter,
+        *,
+        resource: dict[str, object] = {},
+        scope_name: str = "chaostracing",
+        scope_version: str = "",
+        max_queue_size: int = 2048,
+        max_export_batch_size: int = 512,
+        schedule_delay_ms: int = 1000,
+        export_timeout_ms: int = 10000,
+    ) -> None:
+        """Takes the exporter over.
+
+        Raises:
+            ValueError: the exporter is already used by another Pipeline, or a size or
+                timeout is out of range.
+            TypeError: a resource attribute has an unsupported type.
+        """
+    def start_span(
+        self,
+        name: str,
+        *,
+        parent: Span | None = None,
+        trace_id: bytes | None = None,
+        parent_span_id: int = 0,
+        trace_state: str = "",
+        kind: int = 1,
+        start_time_ns: int = 0,
+        attributes: dict[str, object] | None = None,
+    ) -> Span:
+        """Starts a span.
+
+        With parent: same trace (and trace_state unless given), parent_span_id =
+        parent.span_id. Else trace_id (16 bytes) and parent_span_id when given, else a
+        new random trace id. start_time_ns 0 means now.
+
+        Raises:
+            ValueError: trace_id is not 16 non-zero bytes, or kind is not 0-5.
+        """
+    def force_flush(self, timeout_ms: int = 30000) -> bool:
+        """Exports everything ended so far; True if done within the timeout. Releases the GIL."""
+    def shutdown(self, timeout_ms: int = 30000) -> bool:
+        """Flushes, then stops the export thread; never blocks past the timeout.
+
+        True if everything was exported (or failed) in time. Idempotent: later calls
+        return the first result. Releases the GIL.
+        """
+    def stats(self) -> dict[str, int]:
+        """Counters: queued, exported, failed, dropped."""
+    def last_error(self) -> str:
+        """The exporter's most recent error, "" if none."""
+    def describe(self) -> str:
+        """The exporter's description."""
+    def _take_encoded(self, kind: str = "proto") -> list[bytes]:
+        """Testing (only with _memory_exporter()): the OTLP encoding ("proto" or "json")
+        of each batch exported since the last call, oldest first.
+        """

@@ -1,0 +1,293 @@
+"""One validated tracing configuration from control arguments, the experiment's
+``configuration`` block and the standard ``OTEL_*`` environment variables.
+
+Precedence, key by key: control ``arguments`` (``provider``) win over the
+experiment ``configuration`` (``tracing_provider``), which win over the
+environment, which wins over defaults. Nothing here raises: a bad value
+becomes one line in ``TracingConfig.errors`` naming the key, the value and what
+is accepted, and the configuration falls back to the embedded default (a trace
+file beside the journal) so the trace is never dropped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chaostracing import _core
+
+__all__ = [
+    "ARGUMENT_KEYS",
+    "LEGACY_ARGUMENT_KEYS",
+    "PROPAGATIONS",
+    "PROVIDERS",
+    "TracingConfig",
+    "default_trace_path",
+    "resolve",
+]
+
+#: Providers accepted by ``tracing_provider`` / ``provider``.
+PROVIDERS = ("otlp", "file", "noop")
+#: Propagation formats accepted by ``tracing_propagation`` / ``propagation``.
+PROPAGATIONS = ("tracecontext", "b3", "b3multi", "jaeger")
+# Keys of the OpenTracing-era control that are accepted and not yet acted on.
+LEGACY_ARGUMENT_KEYS = frozenset(
+    {
+        "id_name",
+        "baggage_prefix",
+        "exporter",
+        "collector_endpoint",
+        "collector_insecure",
+        "collector_headers",
+    }
+)
+_PROTOCOLS = ("http/protobuf", "http/json")
+_COMPRESSIONS = ("gzip", "none")
+_DEFAULT_OTLP_PORT = 4318
+
+# Control argument key -> experiment configuration key, as documented.
+ARGUMENT_KEYS = {
+    "provider": "tracing_provider",
+    "host": "tracing_host",
+    "port": "tracing_port",
+    "propagation": "tracing_propagation",
+    "endpoint": "tracing_endpoint",
+    "headers": "tracing_headers",
+    "protocol": "tracing_protocol",
+    "compression": "tracing_compression",
+    "timeout_ms": "tracing_timeout_ms",
+    "path": "tracing_path",
+}
+
+
+@dataclass
+class TracingConfig:
+    """Where spans go and how; the result of :func:`resolve`."""
+
+    provider: str = "file"
+    #: True when no provider was configured: the trace file beside the journal.
+    embedded_default: bool = True
+    endpoint: str = ""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    protocol: str = "http/protobuf"
+    compression: str = "none"
+    timeout_ms: int = 10_000
+    certificate: str = ""
+    client_certificate: str = ""
+    client_key: str = ""
+    path: str = ""
+    #: The embedded default's file, beside the journal.
+    default_path: str = ""
+    propagation: str = "tracecontext"
+    service_name: str = "chaostoolkit"
+    errors: list[str] = field(default_factory=list)
+
+
+class _Source:
+    """Looks a setting up in the arguments, then in the configuration."""
+
+    def __init__(self, arguments: Mapping[str, Any], configuration: Mapping[str, Any]) -> None:
+        self._arguments = arguments
+        self._configuration = configuration
+
+    def get(self, name: str) -> tuple[str, Any] | None:
+        """The value and the key it was found under, or None."""
+        if self._arguments.get(name) is not None:
+            return name, self._arguments[name]
+        config_key = ARGUMENT_KEYS[name]
+        if self._configuration.get(config_key) is not None:
+            return config_key, self._configuration[config_key]
+        return None
+
+
+def default_trace_path(journal_path: str | os.PathLike[str]) -> str:
+    """The embedded default's trace file: ``journal.json`` → ``journal.trace.jsonl``.
+
+    The file sits beside the journal, named after it, so several runs with
+    different ``--journal-path`` values never overwrite each other's trace.
+    """
+    journal = Path(journal_path)
+    return str(journal.with_name(journal.stem + ".trace.jsonl"))
+
+
+def _choice(source: _Source, name: str, accepted: tuple[str, ...], errors: list[str]) -> str | None:
+    found = source.get(name)
+    if found is None:
+        return None
+    key, value = found
+    text = str(value).strip().lower()
+    if text in accepted:
+        return text
+    errors.append(f"{key}={value!r} is not supported; accepted: {', '.join(accepted)}")
+    return None
+
+
+def _port(source: _Source, errors: list[str]) -> int | bool | None:
+    """The port, None when unset, False when invalid (already reported)."""
+    found = source.get("port")
+    if found is None:
+        return None
+    key, value = found
+    try:
+        port = int(str(value).strip())
+    except ValueError:
+        port = 0
+    if isinstance(value, bool) or not 1 <= port <= 65535:
+        errors.append(f"{key}={value!r} is not a port number; accepted: 1-65535")
+        return False
+    return port
+
+
+def _headers(source: _Source, errors: list[str]) -> list[tuple[str, str]] | None:
+    found = source.get("headers")
+    if found is None:
+        return None
+    key, value = found
+    if isinstance(value, Mapping):
+        headers = [(str(k).strip(), str(v)) for k, v in value.items()]
+        bad = [name for name, _ in headers if not name or any(c in name for c in " :\r\n")]
+        if bad:
+            errors.append(
+                f"{key} has invalid header names {bad!r}; accepted: a mapping "
+                "of header names to values, or 'name=value,name2=value2'"
+            )
+            return None
+        return headers
+    if isinstance(value, str):
+        parsed, problems = _core.parse_headers(value)
+        # The parser names header keys only, never their values (secrets).
+        errors.extend(f"{key}: {problem}" for problem in problems)
+        return parsed
+    errors.append(
+        f"{key} must be a mapping or 'name=value,name2=value2', not {type(value).__name__}"
+    )
+    return None
+
+
+def _timeout_ms(source: _Source, errors: list[str]) -> int | None:
+    found = source.get("timeout_ms")
+    if found is None:
+        return None
+    key, value = found
+    try:
+        timeout = int(str(value).strip())
+    except ValueError:
+        timeout = -1
+    if isinstance(value, bool) or timeout <= 0:
+        errors.append(
+            f"{key}={value!r} is not a timeout; accepted: a positive whole number of milliseconds"
+        )
+        return None
+    return timeout
+
+
+def resolve(
+    arguments: Mapping[str, Any] | None,
+    configuration: Mapping[str, Any] | None,
+    environ: Mapping[str, str] | None = None,
+    journal_path: str = "journal.json",
+) -> TracingConfig:
+    """Merge every source into one :class:`TracingConfig`; never raises."""
+    environ = os.environ if environ is None else environ
+    source = _Source(arguments or {}, configuration or {})
+    config = TracingConfig()
+    errors = config.errors
+    config.service_name = environ.get("OTEL_SERVICE_NAME", "").strip() or "chaostoolkit"
+    config.path = config.default_path = default_trace_path(journal_path)
+
+    env = _core.parse_otlp_env(dict(environ))
+    env_errors: list[str] = list(env["errors"])
+    env_names_endpoint = any(
+        environ.get(name, "").strip()
+        for name in ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
+    )
+    env_endpoint_broken = env_names_endpoint and "endpoint" not in env["from_env"]
+
+    propagation = _choice(source, "propagation", PROPAGATIONS, errors)
+    if propagation:
+        config.propagation = propagation
+
+    provider_given = source.get("provider") is not None
+    provider = _choice(source, "provider", PROVIDERS, errors)
+    if provider_given and provider is None:
+        return _fallback(config)
+    if provider is None:
+        # No provider: OTLP when the standard variables name an endpoint,
+        # otherwise the embedded default.
+        provider = "otlp" if env_names_endpoint else "file"
+    config.provider = provider
+    config.embedded_default = not provider_given and provider == "file"
+
+    if provider == "noop":
+        return config
+    if provider == "file":
+        found = source.get("path")
+        if found is not None:
+            config.path = str(found[1])
+            config.embedded_default = False
+        return config
+
+    # provider == "otlp": any problem with where or how to send falls back to
+    # the embedded default, so a typo never loses the trace.
+    exporter_errors_from = len(errors)
+    errors.extend(env_errors)
+    config.endpoint = str(env["endpoint"])
+    config.headers = list(env["headers"])
+    config.protocol = str(env["protocol"])
+    config.compression = str(env["compression"])
+    config.timeout_ms = int(env["timeout_ms"])
+    config.certificate = str(env["certificate"])
+    config.client_certificate = str(env["client_certificate"])
+    config.client_key = str(env["client_key"])
+
+    host = source.get("host")
+    port = _port(source, errors)
+    endpoint = source.get("endpoint")
+    if endpoint is not None:
+        config.endpoint = str(endpoint[1]).strip()
+        problem = _core.validate_endpoint(config.endpoint)
+        if problem:
+            errors.append(f"{endpoint[0]}: {problem}")
+    elif host is not None or port is not None:
+        host_name = str(host[1]).strip() if host else "localhost"
+        port_number = port if isinstance(port, int) and port else _DEFAULT_OTLP_PORT
+        config.endpoint = f"http://{host_name}:{port_number}/v1/traces"
+        problem = _core.validate_endpoint(config.endpoint)
+        if problem and host is not None:
+            errors.append(f"{host[0]}={host[1]!r} is not a host name: {problem}")
+
+    headers = _headers(source, errors)
+    if headers is not None:
+        config.headers = headers
+    protocol = _choice(source, "protocol", _PROTOCOLS, errors)
+    if protocol:
+        config.protocol = protocol
+    compression = _choice(source, "compression", _COMPRESSIONS, errors)
+    if compression:
+        config.compression = compression
+    timeout = _timeout_ms(source, errors)
+    if timeout is not None:
+        config.timeout_ms = timeout
+
+    overridden = endpoint is not None or host is not None or port is not None
+    if env_endpoint_broken and overridden:
+        # The arguments replace the broken variable: it does not matter here.
+        errors[:] = [e for e in errors if "ENDPOINT" not in e]
+    if len(errors) > exporter_errors_from:
+        return _fallback(config)
+    if _core.validate_endpoint(config.endpoint) is not None:
+        return _fallback(config)
+    return config
+
+
+def _fallback(config: TracingConfig) -> TracingConfig:
+    """Keep the reported errors but send spans to the embedded default file."""
+    config.provider = "file"
+    config.embedded_default = True
+    config.path = config.default_path
+    config.endpoint = ""
+    config.headers = []
+    return config

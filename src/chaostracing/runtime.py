@@ -1,0 +1,185 @@
+"""The tracing of the current ``chaos run``: set up once, shared by both controls.
+
+``configure`` turns a resolved :class:`~chaostracing.config.TracingConfig` into
+an exporter and a pipeline, reporting each configuration problem once on the
+``chaostoolkit`` logger; ``finish`` ends what is still open, flushes within the
+export timeout and says where the trace went. A control declared twice (in the
+settings file and in the experiment) shares the one run: one trace, not two.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import platform
+import socket
+import sys
+import tempfile
+import threading
+from importlib import metadata
+
+from chaostracing import _core
+from chaostracing.config import TracingConfig
+from chaostracing.lifecycle import RunTracer
+
+__all__ = ["active", "configure", "finish"]
+
+logger = logging.getLogger("chaostoolkit")
+
+# Spare time on top of the export timeout for the last flush at exit: enough
+# for the exporter's own deadline to fire and the worker to hand back.
+_SHUTDOWN_MARGIN_MS = 500
+
+_lock = threading.Lock()
+_run: RunTracer | None = None
+_config: TracingConfig | None = None
+_references = 0
+_atexit_registered = False
+
+
+def active() -> RunTracer | None:
+    """The tracer of the run in progress, if a control configured one."""
+    return _run
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _resource(config: TracingConfig) -> dict[str, object]:
+    resource: dict[str, object] = {}
+    extra, problems = _core.parse_headers(os.environ.get("OTEL_RESOURCE_ATTRIBUTES", ""))
+    for problem in problems:
+        logger.warning("chaostracing: OTEL_RESOURCE_ATTRIBUTES: %s", problem)
+    resource.update(dict(extra))
+    resource.update(
+        {
+            "service.name": config.service_name,
+            "telemetry.sdk.name": "chaostracing",
+            "telemetry.sdk.language": "python",
+            "telemetry.sdk.version": _version("chaostoolkit-opentracing"),
+            "host.name": socket.gethostname(),
+            "process.pid": os.getpid(),
+            "process.runtime.name": sys.implementation.name,
+            "process.runtime.version": platform.python_version(),
+            "chaostoolkit.lib.version": _version("chaostoolkit-lib"),
+            "chaostoolkit.version": _version("chaostoolkit"),
+        }
+    )
+    return resource
+
+
+def _file_exporter(config: TracingConfig) -> _core.Exporter | None:
+    # The configured file, else the embedded default, else the temp folder:
+    # a trace that cannot be written where asked is still written somewhere.
+    fallback = os.path.join(tempfile.gettempdir(), "chaostracing.trace.jsonl")
+    for path in dict.fromkeys([config.path, config.default_path, fallback]):
+        try:
+            exporter = _core.file_exporter(path=path, truncate=True)
+        except OSError as error:
+            logger.warning("chaostracing: cannot write the trace file: %s", error)
+            continue
+        config.path = path
+        return exporter
+    return None
+
+
+def _exporter(config: TracingConfig) -> _core.Exporter | None:
+    if config.provider == "otlp":
+        try:
+            return _core.otlp_http_exporter(
+                endpoint=config.endpoint,
+                headers=config.headers,
+                protocol=config.protocol,
+                compression=config.compression,
+                timeout_ms=config.timeout_ms,
+                certificate=config.certificate,
+                client_certificate=config.client_certificate,
+                client_key=config.client_key,
+            )
+        except ValueError as error:
+            logger.warning(
+                "chaostracing: %s; tracing to the trace file beside the journal instead",
+                error,
+            )
+            config.provider = "file"
+            config.embedded_default = True
+    return _file_exporter(config)
+
+
+def configure(config: TracingConfig) -> RunTracer | None:
+    """Start tracing this run with ``config``; a second call shares the first run."""
+    global _run, _config, _references, _atexit_registered
+    with _lock:
+        _references += 1
+        if _run is not None:
+            logger.debug("chaostracing: control declared more than once; one trace")
+            return _run
+        for error in config.errors:
+            logger.warning("chaostracing: %s", error)
+        if config.errors and config.provider == "file" and config.embedded_default:
+            logger.warning(
+                "chaostracing: tracing to %s (the embedded default) instead", config.path
+            )
+        if config.provider == "noop":
+            return None
+        exporter = _exporter(config)
+        if exporter is None:
+            logger.warning("chaostracing: no place to write the trace; tracing is off")
+            return None
+        pipeline = _core.Pipeline(
+            exporter,
+            resource=_resource(config),
+            scope_name="chaostracing",
+            scope_version=_version("chaostoolkit-opentracing"),
+            export_timeout_ms=config.timeout_ms,
+        )
+        _run = RunTracer(pipeline)
+        _config = config
+        if not _atexit_registered:
+            # Should chaoslib never call cleanup (a crash), still flush, bounded.
+            atexit.register(_at_exit)
+            _atexit_registered = True
+        return _run
+
+
+def finish() -> None:
+    """End the run's tracing: close open spans, flush (bounded), report."""
+    global _run, _config, _references
+    with _lock:
+        _references = max(0, _references - 1)
+        if _references > 0 or _run is None or _config is None:
+            return
+        run, config = _run, _config
+        _run, _config = None, None
+    cut_short = run.end_open_spans()
+    if cut_short:
+        logger.debug("chaostracing: ended %d spans left open by the run", cut_short)
+    delivered = run.pipeline.shutdown(timeout_ms=config.timeout_ms + _SHUTDOWN_MARGIN_MS)
+    stats = run.pipeline.stats()
+    undelivered = stats["failed"] + stats["dropped"]
+    if not delivered or undelivered:
+        logger.warning(
+            "chaostracing: %d of %d spans could not be delivered to %s: %s",
+            undelivered or stats["queued"] - stats["exported"],
+            stats["queued"],
+            run.pipeline.describe(),
+            run.pipeline.last_error() or "export did not finish in time",
+        )
+    where = config.path if config.provider == "file" else config.endpoint
+    logger.info(
+        "chaostracing: trace %s (%d spans) sent to %s", run.trace_id, stats["exported"], where
+    )
+
+
+def _at_exit() -> None:
+    global _references
+    with _lock:
+        pending = _run is not None
+        _references = 1 if pending else 0
+    if pending:
+        finish()

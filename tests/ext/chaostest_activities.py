@@ -1,0 +1,24 @@
+"""Python activities for the test experiments (imported by `chaos run`)."""
+
+from __future__ import annotations
+
+import time
+
+from chaoslib.exceptions import ActivityFailed
+
+
+def succeed(value: str = "ok") -> str:
+    return value
+
+
+def fail(reason: str = "the payments database refused the connection") -> None:
+    raise ActivityFailed(reason)
+
+
+def work_for(seconds: float = 0.2) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+def unserialisable() -> object:
+    return object()

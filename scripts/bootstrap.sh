@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what chaostracing needs on a fresh Debian 12 machine and builds it
+# into ./.venv. Sourced by scripts/example.sh and scripts/test.sh; safe to run
+# again (it only installs what is missing, and the C++ build is incremental).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+DEBIAN_PACKAGES=(g++ cmake ninja-build pkg-config libcurl4-openssl-dev zlib1g-dev
+                 libgtest-dev libgmock-dev libbenchmark-dev python3-venv)
+missing=()
+for pkg in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "bootstrap: installing Debian packages: ${missing[*]}"
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PYTHON="${PYTHON:-python3}"
+if [[ ! -x "$ROOT/.venv/bin/python" ]]; then
+  echo "bootstrap: creating $ROOT/.venv"
+  "$PYTHON" -m venv "$ROOT/.venv"
+fi
+VENV_PY="$ROOT/.venv/bin/python"
+"$VENV_PY" -m pip install -q --disable-pip-version-check "scikit-build-core>=0.10" "nanobind>=2.4"
+echo "bootstrap: building and installing chaostracing (C++ core + bindings)"
+# No build isolation: the build folder (build/<wheel tag>) is then reused and
+# rebuilds are incremental.
+"$VENV_PY" -m pip install -q --disable-pip-version-check --no-build-isolation "$ROOT[test]"

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Every test: the C++ core's GoogleTest suite (ctest), then the Python suite
+# (unit tests and real `chaos run` integration tests), then the linters.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/scripts/bootstrap.sh"
+
+echo "== C++ core: build and ctest"
+cmake -S "$ROOT" -B "$ROOT/build/cpp-tests" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+  -DCHAOSTRACING_BUILD_TESTS=ON >/dev/null
+cmake --build "$ROOT/build/cpp-tests"
+ctest --test-dir "$ROOT/build/cpp-tests" --output-on-failure
+
+echo "== Python: pytest"
+cd "$ROOT"
+"$ROOT/.venv/bin/python" -m pytest "$@"
+
+echo "== Python: ruff and mypy"
+"$ROOT/.venv/bin/ruff" check src tests examples
+"$ROOT/.venv/bin/ruff" format --check src tests examples
+"$ROOT/.venv/bin/python" -m mypy

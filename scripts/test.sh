@@ -15,7 +15,10 @@ echo "== Python: pytest"
 cd "$ROOT"
 "$ROOT/.venv/bin/python" -m pytest "$@"
 
+echo "== Benchmarks, short mode (keeps them working; no time is asserted)"
+"$ROOT/.venv/bin/python" "$ROOT/bench/span_cost.py" --short
+
 echo "== Python: ruff and mypy"
-"$ROOT/.venv/bin/ruff" check src tests examples
-"$ROOT/.venv/bin/ruff" format --check src tests examples
+"$ROOT/.venv/bin/ruff" check src tests examples bench
+"$ROOT/.venv/bin/ruff" format --check src tests examples bench
 "$ROOT/.venv/bin/python" -m mypy

@@ -60,6 +60,9 @@ ARGUMENT_KEYS = {
     "compression": "tracing_compression",
     "timeout_ms": "tracing_timeout_ms",
     "path": "tracing_path",
+    "max_value_bytes": "tracing_max_value_bytes",
+    "cicd_attributes": "tracing_cicd_attributes",
+    "trace_url": "tracing_trace_url",
 }
 
 
@@ -83,6 +86,12 @@ class TracingConfig:
     default_path: str = ""
     propagation: str = "tracecontext"
     service_name: str = "chaostoolkit"
+    #: Outputs, arguments and tolerances longer than this are cut, visibly.
+    max_value_bytes: int = 4096
+    #: Also write the OpenTelemetry ``cicd.pipeline.*`` attributes.
+    cicd_attributes: bool = False
+    #: Where to look at a trace, e.g. ``http://jaeger:16686/trace/{trace_id}``.
+    trace_url: str = ""
     errors: list[str] = field(default_factory=list)
 
 
@@ -109,7 +118,7 @@ def default_trace_path(journal_path: str | os.PathLike[str]) -> str:
     The file sits beside the journal, named after it, so several runs with
     different ``--journal-path`` values never overwrite each other's trace.
     """
-    journal = Path(journal_path)
+    journal = Path(os.path.abspath(journal_path))
     return str(journal.with_name(journal.stem + ".trace.jsonl"))
 
 
@@ -209,6 +218,7 @@ def resolve(
     propagation = _choice(source, "propagation", PROPAGATIONS, errors)
     if propagation:
         config.propagation = propagation
+    _content_settings(source, config, environ)
 
     provider_given = source.get("provider") is not None
     provider = _choice(source, "provider", PROVIDERS, errors)
@@ -281,6 +291,50 @@ def resolve(
     if _core.validate_endpoint(config.endpoint) is not None:
         return _fallback(config)
     return config
+
+
+def _flag(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off"):
+        return False
+    return None
+
+
+def _content_settings(source: _Source, config: TracingConfig, environ: Mapping[str, str]) -> None:
+    """What spans say: value size, cicd attributes, the trace link template."""
+    errors = config.errors
+    found = source.get("max_value_bytes")
+    if found is not None:
+        key, value = found
+        try:
+            size = int(str(value).strip())
+        except ValueError:
+            size = 0
+        if isinstance(value, bool) or size < 64:
+            errors.append(f"{key}={value!r} is not a size; accepted: a whole number of bytes >= 64")
+        else:
+            config.max_value_bytes = size
+    found = source.get("cicd_attributes")
+    if found is not None:
+        flag = _flag(found[1])
+        if flag is None:
+            errors.append(f"{found[0]}={found[1]!r} is not a flag; accepted: true, false")
+        else:
+            config.cicd_attributes = flag
+    found = source.get("trace_url")
+    template = str(found[1]) if found else environ.get("CHAOSTRACING_TRACE_URL", "")
+    if template and "{trace_id}" not in template:
+        key = found[0] if found else "CHAOSTRACING_TRACE_URL"
+        errors.append(
+            f"{key}={template!r} has no {{trace_id}}; accepted: a URL template such as "
+            "'http://localhost:16686/trace/{trace_id}'"
+        )
+    else:
+        config.trace_url = template
 
 
 def _fallback(config: TracingConfig) -> TracingConfig:

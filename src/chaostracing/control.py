@@ -87,6 +87,7 @@ def configure_control(
     secrets: Mapping[str, Any] | None = None,
     settings: Mapping[str, Any] | None = None,
     experiment: Mapping[str, Any] | None = None,
+    event_registry: Any = None,
     **kwargs: Any,
 ) -> None:
     arguments = {k: v for k, v in kwargs.items() if k in _config.ARGUMENT_KEYS}
@@ -97,7 +98,13 @@ def configure_control(
             ", ".join(_config.ARGUMENT_KEYS),
         )
     resolved = _config.resolve(arguments, configuration, journal_path=journal_path())
-    runtime.configure(resolved)
+    runtime.configure(
+        resolved,
+        experiment=experiment,
+        configuration=configuration,
+        secrets=secrets,
+        event_registry=event_registry,
+    )
 
 
 @_never_raises
@@ -118,7 +125,7 @@ def after_experiment_control(
 ) -> None:
     run = runtime.active()
     if run is not None:
-        run.experiment_finished(state)
+        run.experiment_finished(state if isinstance(state, dict) else None)
 
 
 @_never_raises
@@ -169,7 +176,7 @@ def after_rollback_control(context: Mapping[str, Any], state: Any = None, **kwar
 def before_activity_control(context: Mapping[str, Any], **kwargs: Any) -> None:
     run = runtime.active()
     if run is not None:
-        run.activity_started(context)
+        run.activity_started(context, by_hook=True)
 
 
 @_never_raises
@@ -178,4 +185,4 @@ def after_activity_control(
 ) -> None:
     run = runtime.active()
     if run is not None:
-        run.activity_finished(context, state)
+        run.activity_finished(context, state, by_hook=True)

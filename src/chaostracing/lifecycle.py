@@ -2,13 +2,18 @@
 
 Both controls drive a :class:`RunTracer`: ``chaostracing.control`` from its
 before/after hooks, ``chaostracing.oltp`` from chaoslib's run events. The span
-tree, names and attributes are defined here and nowhere else::
+tree, names and attributes are defined here (attributes in
+:mod:`chaostracing.content`) and nowhere else::
 
     experiment
-    ├── hypothesis            (phase: before | continuous | after)
+    ├── hypothesis            (phase: before)
     │   └── activity: <probe>
+    ├── hypothesis            (phase: continuous, one span over all iterations)
+    │   └── hypothesis        (one per iteration) → activity: <probe>
     ├── method
     │   └── activity: <action or probe>   (background ones too)
+    │       └── pause         (before / after, when declared)
+    ├── hypothesis            (phase: after)
     └── rollbacks
         └── activity: <rollback>
 
@@ -18,45 +23,78 @@ activity's parent is the hypothesis open *in its thread*, else the method or
 rollbacks span, else the experiment span. State is keyed by thread and by the
 identity of chaoslib's dicts; the user's experiment is never modified.
 
-Every method is called on chaoslib's threads and only creates or ends spans:
+Every method runs on chaoslib's threads and only creates or ends spans:
 nothing here blocks on I/O.
 """
 
 from __future__ import annotations
 
-import json
 import threading
+import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from chaostracing import _core
+from chaostracing.content import (
+    Redactor,
+    activity_attributes,
+    encode,
+    experiment_attributes,
+    is_dry,
+)
 
-__all__ = ["RunTracer"]
+__all__ = ["Content", "RunTracer"]
 
-#: Outputs and arguments longer than this are cut, with a visible marker.
-MAX_VALUE_BYTES = 4096
-_TRUNCATED = "…[truncated by chaostracing]"
+
+@dataclass
+class Content:
+    """How much spans say, and what they must never say."""
+
+    redactor: Redactor = field(default_factory=Redactor)
+    #: Outputs, arguments and tolerances longer than this are cut, visibly.
+    max_value_bytes: int = 4096
+    #: Add the OpenTelemetry ``cicd.pipeline.*`` attributes as a second set.
+    cicd: bool = False
+    run_id: str = ""
+    #: Put into the journal under "chaostracing" at the end (where the trace is).
+    journal_entry: dict[str, Any] = field(default_factory=dict)
+    #: Link to the trace in a backend's UI, with ``{trace_id}`` in it.
+    trace_url: str = ""
 
 
 @dataclass
 class _Open:
     span: _core.Span
-    # How many times the same before-hook fired for this context; chaoslib
-    # applies a control twice when it is declared both globally and in the
-    # experiment, and the span must still be one span.
+    # The same before-hook can fire twice for one context (a control declared
+    # both globally and in the experiment; both controls declared): one span.
     depth: int = 1
+    # Started by a before-hook (covers the pauses) rather than by an event.
+    by_hook: bool = False
 
 
-def _encode(value: Any) -> str:
-    """JSON text of an output or argument, cut at MAX_VALUE_BYTES."""
+@dataclass
+class _Parked:
+    """A hypothesis probe whose verdict chaoslib gives only with the hypothesis."""
+
+    span: _core.Span
+    activity: Mapping[str, Any]
+    end_ns: int
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _iso_ns(text: Any) -> int | None:
+    """Nanoseconds since the epoch of chaoslib's ISO timestamps (µs precision)."""
     try:
-        text = value if isinstance(value, str) else json.dumps(value, default=repr)
-    except (TypeError, ValueError, RecursionError):
-        text = repr(value)
-    if len(text) > MAX_VALUE_BYTES:
-        text = text[:MAX_VALUE_BYTES] + _TRUNCATED
-    return text
+        moment = datetime.fromisoformat(str(text))
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:  # chaoslib < 1.43.1 wrote naive UTC times
+        moment = moment.replace(tzinfo=timezone.utc)
+    return (moment - _EPOCH) // timedelta(microseconds=1) * 1000
 
 
 def _exception_of(run: Mapping[str, Any]) -> tuple[str, str, str]:
@@ -73,17 +111,21 @@ def _exception_of(run: Mapping[str, Any]) -> tuple[str, str, str]:
 class RunTracer:
     """Spans of one ``chaos run``; thread-safe."""
 
-    def __init__(self, pipeline: _core.Pipeline) -> None:
+    def __init__(self, pipeline: _core.Pipeline, content: Content | None = None) -> None:
         self.pipeline = pipeline
+        self.content = content or Content()
         self._lock = threading.Lock()
         self._experiment: _core.Span | None = None
+        self._experiment_dry: Any = None
         self._phase: _core.Span | None = None  # method or rollbacks
         self._method_started = False
         self._main_thread: int | None = None
         self._open: dict[tuple[int, int, str], _Open] = {}
         self._hypothesis_of_thread: dict[int, _core.Span] = {}
+        self._parked: dict[int, list[_Parked]] = {}  # by hypothesis span id
         self._continuous: _core.Span | None = None
         self._iterations = 0
+        self._cause = ""
         self._first_trace_id = ""
 
     # -- what the caller can ask ------------------------------------------
@@ -97,6 +139,15 @@ class RunTracer:
     @property
     def experiment_span(self) -> _core.Span | None:
         return self._experiment
+
+    def current_span(self) -> _core.Span | None:
+        """The innermost span open in the calling thread (for other extensions)."""
+        thread = threading.get_ident()
+        with self._lock:
+            candidates = [o.span for (t, _, _), o in self._open.items() if t == thread]
+        if candidates:
+            return max(candidates, key=lambda s: s.start_time_ns)
+        return self._phase or self._experiment
 
     # -- span bookkeeping --------------------------------------------------
     @staticmethod
@@ -113,6 +164,7 @@ class RunTracer:
         name: str,
         parent: _core.Span | None,
         attributes: dict[str, object],
+        by_hook: bool = False,
     ) -> _core.Span | None:
         """Open a span for (thread, context, level), once; None if already open."""
         key = self._key(level, context)
@@ -123,12 +175,12 @@ class RunTracer:
         if parent is None and self._experiment is not None:
             parent = self._experiment
         span = self.pipeline.start_span(name, parent=parent, attributes=attributes)
-        self._open[key] = _Open(span)
+        self._open[key] = _Open(span, by_hook=by_hook)
         if not self._first_trace_id:
             self._first_trace_id = span.trace_id_hex
         return span
 
-    def _finish(self, level: str, context: object) -> _core.Span | None:
+    def _finish(self, level: str, context: object) -> _Open | None:
         """The span to end for (thread, context, level), when its last hook fires."""
         key = self._key(level, context)
         opened = self._open.get(key)
@@ -138,36 +190,69 @@ class RunTracer:
         if opened.depth > 0:
             return None
         del self._open[key]
-        return opened.span
+        return opened
+
+    def _text(self, value: str) -> str:
+        return self.content.redactor.text(value)
 
     # -- experiment --------------------------------------------------------
     def experiment_started(self, experiment: Mapping[str, Any]) -> None:
         with self._lock:
             self._main_thread = threading.get_ident()
-            attributes: dict[str, object] = {
-                "chaostoolkit.experiment.title": str(experiment.get("title", "")),
-            }
-            tags = experiment.get("tags")
-            if isinstance(tags, list) and tags:
-                attributes["chaostoolkit.experiment.tags"] = [str(t) for t in tags]
+            self._experiment_dry = experiment.get("dry")
+            attributes = experiment_attributes(experiment, self.content.redactor)
+            if self.content.run_id:
+                attributes["chaostoolkit.run.id"] = self.content.run_id
+            if self.content.cicd:
+                attributes["cicd.pipeline.name"] = attributes["chaostoolkit.experiment.title"]
+                attributes["cicd.pipeline.run.id"] = self.content.run_id
             span = self._start("experiment", experiment, "experiment", None, attributes)
             if span is not None:
                 self._experiment = span
 
-    def experiment_finished(self, journal: Mapping[str, Any] | None) -> None:
+    def interrupted(self, cause: str) -> None:
+        """The run is being cut short: ``cause`` is machine-readable (sigterm...)."""
         with self._lock:
-            span = self._finish("experiment", None)
-            if span is None:
+            if not self._cause:
+                self._cause = cause
+
+    def experiment_finished(self, journal: dict[str, Any] | None) -> None:
+        with self._lock:
+            opened = self._finish("experiment", None)
+            if opened is None:
                 return
-            if journal:
-                status = str(journal.get("status") or "")
-                span.set_attribute("chaostoolkit.experiment.status", status)
-                span.set_attribute(
-                    "chaostoolkit.experiment.deviated", bool(journal.get("deviated"))
-                )
-                if status in ("failed", "aborted"):
-                    span.set_status(_core.STATUS_ERROR, f"experiment {status}")
-            span.end()
+            span = opened.span
+            if journal is not None:
+                self._record_journal(span, journal)
+        self._end_continuous()
+        span.end()
+
+    def _record_journal(self, span: _core.Span, journal: dict[str, Any]) -> None:
+        status = str(journal.get("status") or "")
+        deviated = bool(journal.get("deviated"))
+        span.set_attribute("chaostoolkit.experiment.status", status)
+        span.set_attribute("chaostoolkit.experiment.deviated", deviated)
+        if status in ("failed", "aborted"):
+            span.set_status(_core.STATUS_ERROR, f"experiment {status}")
+        elif deviated:
+            span.set_status(_core.STATUS_ERROR, "steady-state hypothesis deviated")
+        elif status == "interrupted":
+            span.set_attribute("chaostoolkit.experiment.interruption", self._cause or "interrupted")
+        if self.content.cicd:
+            result = {
+                "completed": "failure" if deviated else "success",
+                "failed": "failure",
+                "aborted": "error",
+                "interrupted": "cancellation",
+            }.get(status, "error")
+            span.set_attribute("cicd.pipeline.result", result)
+        entry = dict(self.content.journal_entry)
+        entry.update({"trace_id": span.trace_id_hex, "span_id": span.span_id_hex})
+        if self.content.run_id:
+            entry["run_id"] = self.content.run_id
+        if self.content.trace_url:
+            entry["url"] = self.content.trace_url.replace("{trace_id}", span.trace_id_hex)
+        journal["chaostracing"] = entry
 
     # -- hypothesis --------------------------------------------------------
     def hypothesis_started(self, hypothesis: Mapping[str, Any]) -> None:
@@ -176,18 +261,17 @@ class RunTracer:
             if self._main_thread is None:
                 self._main_thread = thread
             parent = None
+            attributes: dict[str, object] = {
+                "chaostoolkit.hypothesis.title": self._text(str(hypothesis.get("title", "")))
+            }
             if thread != self._main_thread:
                 phase = "continuous"
-                parent = self._continuous
-            else:
-                phase = "after" if self._method_started else "before"
-            attributes: dict[str, object] = {
-                "chaostoolkit.hypothesis.phase": phase,
-                "chaostoolkit.hypothesis.title": str(hypothesis.get("title", "")),
-            }
-            if phase == "continuous":
+                parent = self._continuous_span(hypothesis)
                 self._iterations += 1
                 attributes["chaostoolkit.hypothesis.iteration"] = self._iterations
+            else:
+                phase = "after" if self._method_started else "before"
+            attributes["chaostoolkit.hypothesis.phase"] = phase
             span = self._start("hypothesis", hypothesis, "hypothesis", parent, attributes)
             if span is not None:
                 self._hypothesis_of_thread[thread] = span
@@ -196,37 +280,90 @@ class RunTracer:
         self, hypothesis: Mapping[str, Any], state: Mapping[str, Any] | None
     ) -> None:
         with self._lock:
-            span = self._finish("hypothesis", hypothesis)
-            if span is None:
+            opened = self._finish("hypothesis", hypothesis)
+            if opened is None:
                 return
+            span = opened.span
             self._hypothesis_of_thread.pop(threading.get_ident(), None)
-            if state is not None:
-                met = state.get("steady_state_met")
+            parked = self._parked.pop(span.span_id, [])
+        probes = list((state or {}).get("probes") or [])
+        self._settle_probes(parked, probes)
+        if state is not None:
+            met = state.get("steady_state_met")
+            if met is not None:
+                span.set_attribute("chaostoolkit.hypothesis.met", bool(met))
+            if met is False:
+                span.set_status(_core.STATUS_ERROR, "steady-state hypothesis not met")
+        span.end()
+
+    def _settle_probes(self, parked: list[_Parked], probes: list[Any]) -> None:
+        """End the hypothesis' probes now that chaoslib says which ones held."""
+        remaining = list(probes)
+        for entry in parked:
+            name = entry.activity.get("name")
+            run = next(
+                (
+                    r
+                    for r in remaining
+                    if isinstance(r, Mapping) and (r.get("activity") or {}).get("name") == name
+                ),
+                None,
+            )
+            if run is not None:
+                remaining.remove(run)
+                met = run.get("tolerance_met")
                 if met is not None:
-                    span.set_attribute("chaostoolkit.hypothesis.met", bool(met))
-                if met is False:
-                    span.set_status(_core.STATUS_ERROR, "steady-state hypothesis not met")
-            span.end()
+                    entry.span.set_attribute("chaostoolkit.activity.tolerance_met", bool(met))
+                if met is False and run.get("status") != "failed":
+                    entry.span.set_attribute(
+                        "chaostoolkit.activity.expected",
+                        encode(
+                            entry.activity.get("tolerance"),
+                            self.content.redactor,
+                            self.content.max_value_bytes,
+                        ),
+                    )
+                    entry.span.set_attribute(
+                        "chaostoolkit.activity.observed",
+                        encode(
+                            run.get("output"),
+                            self.content.redactor,
+                            self.content.max_value_bytes,
+                        ),
+                    )
+                    entry.span.set_status(
+                        _core.STATUS_ERROR, "tolerance not met: observed output deviates"
+                    )
+            entry.span.end(entry.end_ns)
 
     def continuous_started(self, hypothesis: Mapping[str, Any] | None) -> None:
         """The continuous hypothesis began: one span over all its iterations."""
         with self._lock:
-            if self._continuous is not None:
-                return
+            self._continuous_span(hypothesis)
+
+    def _continuous_span(self, hypothesis: Mapping[str, Any] | None) -> _core.Span:
+        if self._continuous is None:
             attributes: dict[str, object] = {"chaostoolkit.hypothesis.phase": "continuous"}
             if hypothesis:
-                attributes["chaostoolkit.hypothesis.title"] = str(hypothesis.get("title", ""))
+                attributes["chaostoolkit.hypothesis.title"] = self._text(
+                    str(hypothesis.get("title", ""))
+                )
             self._continuous = self.pipeline.start_span(
                 "hypothesis", parent=self._experiment, attributes=attributes
             )
+        return self._continuous
 
     def continuous_finished(self) -> None:
         # chaoslib reports this from a future's callback, on whichever thread
         # completed it: the span is not keyed by thread.
+        self._end_continuous()
+
+    def _end_continuous(self) -> None:
         with self._lock:
             span, self._continuous = self._continuous, None
+            iterations = self._iterations
         if span is not None:
-            span.set_attribute("chaostoolkit.hypothesis.iterations", self._iterations)
+            span.set_attribute("chaostoolkit.hypothesis.iterations", iterations)
             span.end()
 
     # -- method and rollbacks ---------------------------------------------
@@ -251,15 +388,18 @@ class RunTracer:
 
     def _end_phase(self, level: str, experiment: Mapping[str, Any]) -> None:
         with self._lock:
-            span = self._finish(level, experiment)
-            if span is None:
+            opened = self._finish(level, experiment)
+            if opened is None:
                 return
-            if self._phase is span:
+            if self._phase is opened.span:
                 self._phase = None
-            span.end()
+            cause = self._cause
+        if cause:
+            opened.span.set_attribute("chaostoolkit.span.end_cause", cause)
+        opened.span.end()
 
     # -- activities --------------------------------------------------------
-    def activity_started(self, activity: Mapping[str, Any]) -> None:
+    def activity_started(self, activity: Mapping[str, Any], *, by_hook: bool = False) -> None:
         with self._lock:
             thread = threading.get_ident()
             parent = self._hypothesis_of_thread.get(thread)
@@ -272,37 +412,60 @@ class RunTracer:
                 parent = self._continuous
             if parent is None:
                 parent = self._phase
-            name = str(activity.get("name", ""))
-            provider = activity.get("provider") or {}
-            attributes: dict[str, object] = {
-                "chaostoolkit.activity.name": name,
-                "chaostoolkit.activity.type": str(activity.get("type", "")),
-                "chaostoolkit.activity.background": bool(activity.get("background")),
-            }
-            if isinstance(provider, Mapping):
-                attributes["chaostoolkit.activity.provider"] = str(provider.get("type", ""))
-                if provider.get("type") == "http":
-                    attributes["http.request.method"] = str(provider.get("method", "GET")).upper()
-                    attributes["url.full"] = str(provider.get("url", ""))
-            self._start("activity", activity, f"activity: {name}", parent, attributes)
+            attributes = activity_attributes(
+                activity,
+                self.content.redactor,
+                self.content.max_value_bytes,
+                self._experiment_dry,
+            )
+            if self.content.cicd:
+                attributes["cicd.pipeline.task.name"] = attributes["chaostoolkit.activity.name"]
+            name = f"activity: {attributes['chaostoolkit.activity.name']}"
+            self._start("activity", activity, name, parent, attributes, by_hook)
 
-    def activity_finished(self, activity: Mapping[str, Any], run: Mapping[str, Any] | None) -> None:
+    def activity_finished(
+        self,
+        activity: Mapping[str, Any],
+        run: Mapping[str, Any] | None,
+        *,
+        by_hook: bool = False,
+    ) -> None:
+        now = time.time_ns()
         with self._lock:
-            span = self._finish("activity", activity)
-            if span is None:
+            opened = self._finish("activity", activity)
+            if opened is None:
                 return
-            if run is not None:
-                self._record_run(span, run)
-            span.end()
+            span = opened.span
+            hypothesis = self._hypothesis_of_thread.get(threading.get_ident())
+        if run is not None:
+            self._record_run(span, run)
+            self._record_pauses(span, activity, run, opened.by_hook, by_hook, now)
+        else:
+            # chaoslib ran the after-hook without a result: the activity was
+            # cut short by an interruption, not by a failure of its own.
+            span.set_attribute("chaostoolkit.span.end_cause", self._cause or "activity_aborted")
+        if hypothesis is not None and "tolerance" in activity:
+            # Whether the probe held is known only when the hypothesis ends.
+            with self._lock:
+                self._parked.setdefault(hypothesis.span_id, []).append(_Parked(span, activity, now))
+            return
+        span.end(now)
 
-    @staticmethod
-    def _record_run(span: _core.Span, run: Mapping[str, Any]) -> None:
+    def _record_run(self, span: _core.Span, run: Mapping[str, Any]) -> None:
         status = str(run.get("status") or "")
         span.set_attribute("chaostoolkit.activity.status", status)
-        if "output" in run:
-            span.set_attribute("chaostoolkit.activity.output", _encode(run["output"]))
+        if self.content.cicd:
+            span.set_attribute(
+                "cicd.pipeline.task.run.result", "success" if status == "succeeded" else "failure"
+            )
+        if run.get("output") is not None:
+            span.set_attribute(
+                "chaostoolkit.activity.output",
+                encode(run["output"], self.content.redactor, self.content.max_value_bytes),
+            )
         if status == "failed":
             kind, message, stacktrace = _exception_of(run)
+            message, stacktrace = self._text(message), self._text(stacktrace)
             span.set_attribute("error.type", kind)
             span.add_event(
                 "exception",
@@ -314,20 +477,59 @@ class RunTracer:
             )
             span.set_status(_core.STATUS_ERROR, message)
 
+    def _record_pauses(
+        self,
+        span: _core.Span,
+        activity: Mapping[str, Any],
+        run: Mapping[str, Any],
+        started_by_hook: bool,
+        ended_by_hook: bool,
+        now: int,
+    ) -> None:
+        """Pauses as child spans, where the activity span covers them."""
+        pauses = activity.get("pauses")
+        if not isinstance(pauses, Mapping) or is_dry(activity, self._experiment_dry):
+            return
+        if str(getattr(self._experiment_dry, "value", self._experiment_dry)) == "pause":
+            return
+        run_start, run_end = _iso_ns(run.get("start")), _iso_ns(run.get("end"))
+        windows = []
+        if started_by_hook and pauses.get("before") and run_start:
+            windows.append(("before", span.start_time_ns, run_start))
+        if ended_by_hook and pauses.get("after") and run_end:
+            windows.append(("after", run_end, now))
+        for when, start, end in windows:
+            start = max(start, span.start_time_ns)
+            end = min(max(end, start), now)
+            pause = self.pipeline.start_span(
+                "pause",
+                parent=span,
+                start_time_ns=start,
+                attributes={
+                    "chaostoolkit.pause.when": when,
+                    "chaostoolkit.pause.seconds": self._text(str(pauses[when])),
+                },
+            )
+            pause.end(end)
+
     # -- end of run --------------------------------------------------------
     def end_open_spans(self) -> int:
         """End every span still open (the run was cut short); how many."""
+        cause = self._cause or "run_ended_early"
         with self._lock:
             spans = [entry.span for entry in self._open.values()]
+            spans += [p.span for parked in self._parked.values() for p in parked]
             self._open.clear()
+            self._parked.clear()
             self._hypothesis_of_thread.clear()
             self._phase = None
             if self._continuous is not None:
                 spans.append(self._continuous)
                 self._continuous = None
         # Children started after their parents: end the latest first, so that
-        # every child still ends inside its parent.
+        # every child still ends inside its parent. Not an error: the run was
+        # stopped, and the cause says why.
         for span in sorted(spans, key=lambda s: s.start_time_ns, reverse=True):
-            span.set_attribute("chaostoolkit.span.ended_by", "cleanup")
+            span.set_attribute("chaostoolkit.span.end_cause", cause)
             span.end()
         return len(spans)

@@ -50,7 +50,7 @@ class _RunEvents(RunEventHandler):  # type: ignore[misc]
         self.experiment = experiment
         self.run.experiment_started(experiment)
 
-    def finish(self, journal: Mapping[str, Any]) -> None:
+    def finish(self, journal: dict[str, Any]) -> None:
         # `finish` comes after every control's cleanup: the last event of a run.
         try:
             self.run.experiment_finished(journal)
@@ -119,7 +119,7 @@ def configure_control(
     **kwargs: Any,
 ) -> None:
     try:
-        _configure(experiment, event_registry, configuration, kwargs)
+        _configure(experiment, event_registry, configuration, secrets, kwargs)
     except Exception:
         logger.debug("chaostracing: oltp configure_control failed", exc_info=True)
 
@@ -128,6 +128,7 @@ def _configure(
     experiment: Mapping[str, Any] | None,
     event_registry: Any,
     configuration: Mapping[str, Any] | None,
+    secrets: Mapping[str, Any] | None,
     kwargs: dict[str, Any],
 ) -> None:
     if event_registry is None:

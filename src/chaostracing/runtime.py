@@ -17,11 +17,16 @@ import socket
 import sys
 import tempfile
 import threading
+import uuid
+from collections.abc import Mapping
 from importlib import metadata
+from typing import Any
 
 from chaostracing import _core
 from chaostracing.config import TracingConfig
-from chaostracing.lifecycle import RunTracer
+from chaostracing.content import Redactor, secret_values
+from chaostracing.interruptions import InterruptionEvents, SignalWatch
+from chaostracing.lifecycle import Content, RunTracer
 
 __all__ = ["active", "configure", "finish"]
 
@@ -34,6 +39,7 @@ _SHUTDOWN_MARGIN_MS = 500
 _lock = threading.Lock()
 _run: RunTracer | None = None
 _config: TracingConfig | None = None
+_signals: SignalWatch | None = None
 _references = 0
 _atexit_registered = False
 
@@ -52,9 +58,11 @@ def _version(distribution: str) -> str:
 
 def _resource(config: TracingConfig) -> dict[str, object]:
     resource: dict[str, object] = {}
-    extra, problems = _core.parse_headers(os.environ.get("OTEL_RESOURCE_ATTRIBUTES", ""))
+    extra, problems = _core.parse_headers(
+        os.environ.get("OTEL_RESOURCE_ATTRIBUTES", ""), source="OTEL_RESOURCE_ATTRIBUTES"
+    )
     for problem in problems:
-        logger.warning("chaostracing: OTEL_RESOURCE_ATTRIBUTES: %s", problem)
+        logger.warning("chaostracing: %s", problem)
     resource.update(dict(extra))
     resource.update(
         {
@@ -63,11 +71,15 @@ def _resource(config: TracingConfig) -> dict[str, object]:
             "telemetry.sdk.language": "python",
             "telemetry.sdk.version": _version("chaostoolkit-opentracing"),
             "host.name": socket.gethostname(),
+            "host.arch": platform.machine(),
+            "os.type": sys.platform,
             "process.pid": os.getpid(),
+            "process.executable.path": sys.executable,
+            "process.command_args": list(sys.argv),
             "process.runtime.name": sys.implementation.name,
             "process.runtime.version": platform.python_version(),
-            "chaostoolkit.lib.version": _version("chaostoolkit-lib"),
             "chaostoolkit.version": _version("chaostoolkit"),
+            "chaostoolkit.lib.version": _version("chaostoolkit-lib"),
         }
     )
     return resource
@@ -108,12 +120,24 @@ def _exporter(config: TracingConfig) -> _core.Exporter | None:
             )
             config.provider = "file"
             config.embedded_default = True
+            config.path = config.default_path
     return _file_exporter(config)
 
 
-def configure(config: TracingConfig) -> RunTracer | None:
+def _destination(config: TracingConfig) -> str:
+    return config.path if config.provider == "file" else config.endpoint
+
+
+def configure(
+    config: TracingConfig,
+    *,
+    experiment: Mapping[str, Any] | None = None,
+    configuration: Mapping[str, Any] | None = None,
+    secrets: Mapping[str, Any] | None = None,
+    event_registry: Any = None,
+) -> RunTracer | None:
     """Start tracing this run with ``config``; a second call shares the first run."""
-    global _run, _config, _references, _atexit_registered
+    global _run, _config, _signals, _references, _atexit_registered
     with _lock:
         _references += 1
         if _run is not None:
@@ -138,8 +162,22 @@ def configure(config: TracingConfig) -> RunTracer | None:
             scope_version=_version("chaostoolkit-opentracing"),
             export_timeout_ms=config.timeout_ms,
         )
-        _run = RunTracer(pipeline)
+        journal_entry: dict[str, Any] = {
+            "trace_file" if config.provider == "file" else "endpoint": _destination(config)
+        }
+        content = Content(
+            redactor=Redactor(secret_values(experiment, configuration, secrets)),
+            max_value_bytes=config.max_value_bytes,
+            cicd=config.cicd_attributes,
+            run_id=str(uuid.uuid4()),
+            journal_entry=journal_entry,
+            trace_url=config.trace_url,
+        )
+        _run = RunTracer(pipeline, content)
         _config = config
+        _signals = SignalWatch(_run.interrupted)
+        if event_registry is not None:
+            event_registry.register(InterruptionEvents(_run))
         if not _atexit_registered:
             # Should chaoslib never call cleanup (a crash), still flush, bounded.
             atexit.register(_at_exit)
@@ -147,15 +185,21 @@ def configure(config: TracingConfig) -> RunTracer | None:
         return _run
 
 
+def trace_url(run: RunTracer, config: TracingConfig) -> str:
+    return config.trace_url.replace("{trace_id}", run.trace_id) if config.trace_url else ""
+
+
 def finish() -> None:
     """End the run's tracing: close open spans, flush (bounded), report."""
-    global _run, _config, _references
+    global _run, _config, _signals, _references
     with _lock:
         _references = max(0, _references - 1)
         if _references > 0 or _run is None or _config is None:
             return
-        run, config = _run, _config
-        _run, _config = None, None
+        run, config, signals = _run, _config, _signals
+        _run, _config, _signals = None, None, None
+    if signals is not None:
+        signals.restore()
     cut_short = run.end_open_spans()
     if cut_short:
         logger.debug("chaostracing: ended %d spans left open by the run", cut_short)
@@ -170,10 +214,15 @@ def finish() -> None:
             run.pipeline.describe(),
             run.pipeline.last_error() or "export did not finish in time",
         )
-    where = config.path if config.provider == "file" else config.endpoint
     logger.info(
-        "chaostracing: trace %s (%d spans) sent to %s", run.trace_id, stats["exported"], where
+        "chaostracing: trace %s (%d spans) sent to %s",
+        run.trace_id,
+        stats["exported"],
+        _destination(config),
     )
+    url = trace_url(run, config)
+    if url:
+        logger.info("chaostracing: see the trace at %s", url)
 
 
 def _at_exit() -> None:

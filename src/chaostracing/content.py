@@ -1,0 +1,203 @@
+"""What spans say: attributes of experiments, hypotheses and activities, with
+secrets redacted and long values cut.
+
+Secrets never leave the process. Every string that goes into an attribute, an
+event or a status message passes through :class:`Redactor`, which replaces
+the values of the experiment's ``secrets``, of configuration entries loaded
+from the environment or a vault, and of credential-like headers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+__all__ = [
+    "REDACTED",
+    "TRUNCATED",
+    "Redactor",
+    "activity_attributes",
+    "encode",
+    "experiment_attributes",
+    "is_dry",
+    "secret_values",
+]
+
+REDACTED = "[REDACTED]"
+TRUNCATED = "…[truncated]"
+# Shorter values would redact innocent text everywhere ("1", "on"...).
+_MIN_SECRET_LENGTH = 4
+_SENSITIVE_NAME = re.compile(
+    r"authorization|cookie|token|secret|password|passwd|api[-_]?key|credential|session",
+    re.IGNORECASE,
+)
+
+
+def secret_values(
+    experiment: Mapping[str, Any] | None,
+    configuration: Mapping[str, Any] | None,
+    secrets: Mapping[str, Any] | None,
+) -> set[str]:
+    """Every value that must not leave the process, as strings."""
+    values: set[str] = set()
+
+    def collect(node: Any) -> None:
+        if isinstance(node, Mapping):
+            for item in node.values():
+                collect(item)
+        elif isinstance(node, list | tuple):
+            for item in node:
+                collect(item)
+        elif node is not None and not isinstance(node, bool):
+            values.add(str(node))
+
+    collect(secrets or {})
+    # Configuration entries declared as {"type": "env"|"vault", ...} are loaded
+    # from outside the experiment: treat their resolved values as secrets.
+    declared = (experiment or {}).get("configuration") or {}
+    resolved = configuration or {}
+    if isinstance(declared, Mapping):
+        for key, entry in declared.items():
+            if isinstance(entry, Mapping) and entry.get("type") in ("env", "vault"):
+                collect(resolved.get(key))
+    for key, value in resolved.items():
+        if _SENSITIVE_NAME.search(str(key)):
+            collect(value)
+    return {v for v in values if len(v) >= _MIN_SECRET_LENGTH}
+
+
+class Redactor:
+    """Replaces secret values and credential-like headers in attribute values."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        ordered = sorted(set(secrets), key=len, reverse=True)  # longest first
+        self._pattern = re.compile("|".join(re.escape(s) for s in ordered)) if ordered else None
+
+    def text(self, value: str) -> str:
+        if self._pattern is None:
+            return value
+        return self._pattern.sub(REDACTED, value)
+
+    def structure(self, node: Any) -> Any:
+        """A copy of ``node`` with sensitive keys and secret values redacted."""
+        if isinstance(node, Mapping):
+            return {
+                str(k): REDACTED if _SENSITIVE_NAME.search(str(k)) else self.structure(v)
+                for k, v in node.items()
+            }
+        if isinstance(node, list | tuple):
+            return [self.structure(v) for v in node]
+        if isinstance(node, str):
+            return self.text(node)
+        return node
+
+
+def encode(value: Any, redactor: Redactor, max_bytes: int) -> str:
+    """JSON text of an output or arguments, redacted, cut at ``max_bytes``."""
+    value = redactor.structure(value)
+    try:
+        text = value if isinstance(value, str) else json.dumps(value, default=repr)
+    except (TypeError, ValueError, RecursionError):
+        text = redactor.text(repr(value))
+    if len(text.encode()) > max_bytes:
+        text = text.encode()[:max_bytes].decode(errors="ignore") + TRUNCATED
+    return text
+
+
+def is_dry(activity: Mapping[str, Any], experiment_dry: Any) -> bool:
+    """Whether chaoslib skips this activity's provider call (``--dry``)."""
+    dry = activity.get("dry", experiment_dry)
+    mode = str(getattr(dry, "value", dry) or "")
+    kind = activity.get("type")
+    return (
+        mode == "activities"
+        or (mode == "actions" and kind == "action")
+        or (mode == "probes" and kind == "probe")
+    )
+
+
+def experiment_attributes(experiment: Mapping[str, Any], redactor: Redactor) -> dict[str, object]:
+    attributes: dict[str, object] = {
+        "chaostoolkit.experiment.title": redactor.text(str(experiment.get("title", "")))
+    }
+    description = experiment.get("description")
+    if description:
+        attributes["chaostoolkit.experiment.description"] = redactor.text(str(description))
+    tags = experiment.get("tags")
+    if isinstance(tags, list) and tags:
+        attributes["chaostoolkit.experiment.tags"] = [redactor.text(str(t)) for t in tags]
+    contributions = experiment.get("contributions")
+    if isinstance(contributions, Mapping):
+        for name, level in contributions.items():
+            key = f"chaostoolkit.experiment.contribution.{name}"
+            attributes[key] = redactor.text(str(level))
+    dry = experiment.get("dry")
+    mode = getattr(dry, "value", dry)
+    if mode:
+        attributes["chaostoolkit.experiment.dry"] = str(mode)
+    return attributes
+
+
+def _provider_attributes(
+    provider: Mapping[str, Any], redactor: Redactor, max_bytes: int
+) -> dict[str, object]:
+    kind = str(provider.get("type", ""))
+    attributes: dict[str, object] = {"chaostoolkit.activity.provider.type": kind}
+    if kind == "python":
+        attributes["code.namespace"] = str(provider.get("module", ""))
+        attributes["code.function"] = str(provider.get("func", ""))
+    elif kind == "process":
+        attributes["process.executable.path"] = redactor.text(str(provider.get("path", "")))
+    elif kind == "http":
+        attributes["http.request.method"] = str(provider.get("method", "GET")).upper()
+        attributes["url.full"] = redactor.text(str(provider.get("url", "")))
+        headers = provider.get("headers")
+        if isinstance(headers, Mapping) and headers:
+            attributes["chaostoolkit.activity.provider.headers"] = encode(
+                headers, redactor, max_bytes
+            )
+    timeout = provider.get("timeout")
+    if isinstance(timeout, int | float) and not isinstance(timeout, bool):
+        attributes["chaostoolkit.activity.provider.timeout"] = float(timeout)
+    arguments = provider.get("arguments")
+    if arguments:
+        attributes["chaostoolkit.activity.arguments"] = encode(arguments, redactor, max_bytes)
+    return attributes
+
+
+def activity_attributes(
+    activity: Mapping[str, Any],
+    redactor: Redactor,
+    max_bytes: int,
+    experiment_dry: Any = None,
+) -> dict[str, object]:
+    name = redactor.text(str(activity.get("name", "")))
+    attributes: dict[str, object] = {
+        "chaostoolkit.activity.name": name,
+        "chaostoolkit.activity.type": str(activity.get("type", "")),
+        "chaostoolkit.activity.background": bool(activity.get("background")),
+    }
+    provider = activity.get("provider")
+    if isinstance(provider, Mapping):
+        attributes.update(_provider_attributes(provider, redactor, max_bytes))
+    pauses = activity.get("pauses")
+    if isinstance(pauses, Mapping):
+        for when in ("before", "after"):
+            if pauses.get(when) is not None:
+                attributes[f"chaostoolkit.activity.pauses.{when}"] = redactor.text(
+                    str(pauses[when])
+                )
+    timeout = activity.get("timeout")
+    if isinstance(timeout, int | float) and not isinstance(timeout, bool):
+        attributes["chaostoolkit.activity.timeout"] = float(timeout)
+    if "tolerance" in activity:
+        attributes["chaostoolkit.activity.tolerance"] = encode(
+            activity["tolerance"], redactor, max_bytes
+        )
+    if is_dry(activity, experiment_dry):
+        attributes["chaostoolkit.activity.dry"] = True
+    if activity.get("ref"):
+        attributes["chaostoolkit.activity.ref"] = str(activity["ref"])
+    return attributes

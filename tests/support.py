@@ -142,16 +142,15 @@ class Run:
         return read_trace_file(self.trace_file)
 
 
-def chaos_run(
+def chaos_start(
     experiment: dict[str, Any],
     workdir: Path,
     *,
     settings: dict[str, Any] | None = None,
     env: dict[str, str] | None = None,
     args: list[str] | None = None,
-    timeout: float = 120,
-) -> Run:
-    """Run `chaos run` on `experiment` in `workdir`, as a user would."""
+) -> subprocess.Popen[str]:
+    """Start `chaos run` on `experiment` in `workdir`, as a user would."""
     workdir.mkdir(parents=True, exist_ok=True)
     experiment_path = workdir / "experiment.json"
     experiment_path.write_text(json.dumps(experiment, indent=2))
@@ -174,29 +173,65 @@ def chaos_run(
         *(args or []),
         str(experiment_path),
     ]
-    completed = subprocess.run(
+    return subprocess.Popen(
         command,
         cwd=workdir,
         env=environment,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
-        timeout=timeout,
-        check=False,
     )
+
+
+def chaos_finish(process: subprocess.Popen[str], workdir: Path, timeout: float = 120) -> Run:
+    """Wait for a `chaos run` started by chaos_start; what it left behind."""
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+        raise AssertionError(f"`chaos run` did not end within {timeout}s:\n{output}") from None
     journal_file = workdir / "journal.json"
     if not journal_file.exists():
-        raise AssertionError(
-            f"`chaos run` wrote no journal (exit {completed.returncode}):\n"
-            f"{completed.stdout}{completed.stderr}"
-        )
-    journal = json.loads(journal_file.read_text())
+        raise AssertionError(f"`chaos run` wrote no journal (exit {process.returncode}):\n{output}")
     return Run(
-        returncode=completed.returncode,
-        journal=journal,
+        returncode=process.returncode,
+        journal=json.loads(journal_file.read_text()),
         log=(workdir / "chaostoolkit.log").read_text(),
-        output=completed.stdout + completed.stderr,
+        output=output,
         workdir=workdir,
     )
+
+
+def chaos_run(
+    experiment: dict[str, Any],
+    workdir: Path,
+    *,
+    settings: dict[str, Any] | None = None,
+    env: dict[str, str] | None = None,
+    args: list[str] | None = None,
+    timeout: float = 120,
+) -> Run:
+    """Run `chaos run` on `experiment` in `workdir` to its end."""
+    process = chaos_start(experiment, workdir, settings=settings, env=env, args=args)
+    return chaos_finish(process, workdir, timeout)
+
+
+def wait_for_log(
+    workdir: Path, text: str, process: subprocess.Popen[str], timeout: float = 60
+) -> None:
+    """Poll the chaos log until `text` appears (the run reached that point)."""
+    import time
+
+    log = workdir / "chaostoolkit.log"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if log.exists() and text in log.read_text():
+            return
+        if process.poll() is not None:
+            raise AssertionError(f"`chaos run` ended before logging {text!r}")
+        time.sleep(0.05)  # polling a condition
+    raise AssertionError(f"{text!r} not logged within {timeout}s")
 
 
 def load_experiment(name: str, **configuration: Any) -> dict[str, Any]:

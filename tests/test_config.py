@@ -14,7 +14,7 @@ def test_nothing_configured_is_the_embedded_default_beside_the_journal():
 
 
 def test_trace_file_is_named_after_the_journal():
-    assert default_trace_path("out/run-42.json") == "out/run-42.trace.jsonl"
+    assert default_trace_path("/out/run-42.json") == "/out/run-42.trace.jsonl"
 
 
 def test_arguments_win_over_configuration():
@@ -73,7 +73,7 @@ def test_header_errors_never_show_the_value():
 def test_unknown_provider_falls_back_to_the_embedded_default():
     config = resolve({"provider": "jaegerr"}, {}, environ={}, journal_path="j.json")
     assert config.provider == "file" and config.embedded_default
-    assert config.path == "j.trace.jsonl"
+    assert config.path.endswith("/j.trace.jsonl")
     assert config.errors == ["provider='jaegerr' is not supported; accepted: otlp, file, noop"]
 
 

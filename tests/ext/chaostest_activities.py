@@ -22,3 +22,19 @@ def work_for(seconds: float = 0.2) -> float:
 
 def unserialisable() -> object:
     return object()
+
+
+def create_flag(path: str) -> str:
+    with open(path, "w") as flag:
+        flag.write("broken")
+    return path
+
+
+def flag_is_absent(path: str) -> bool:
+    import os
+
+    return not os.path.exists(path)
+
+
+def echo(value: object) -> object:
+    return value

@@ -1,0 +1,158 @@
+"""The HTML report: one self-contained file, safe for any experiment's strings.
+
+The page carries its data as JSON inside ``<script type="application/json">``
+and draws it with its own inline script, using ``textContent`` only. Two
+layers keep experiment strings from becoming markup:
+
+* the JSON is escaped so that no string can end the data block (``<``, ``>``
+  and ``&`` become ``\\u003c``-style escapes, as do U+2028/U+2029);
+* a Content-Security-Policy allows no network at all and only the page's own
+  script and style, by hash: an injected handler or script would not run.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from chaostracing.report.model import payload, summarize
+from chaostracing.trace_file import Span, read_trace_file
+
+__all__ = ["LINK_TEMPLATE_ENV", "render_report", "trace_link", "write_report"]
+
+#: Environment variable holding the default backend link template.
+LINK_TEMPLATE_ENV = "CHAOSTRACING_TRACE_URL_TEMPLATE"
+
+# Characters that must not appear raw inside a <script> element's JSON: "<"
+# and ">" could form "</script>" or "<!--", "&" keeps the text inert for any
+# HTML tool reading it, and U+2028/U+2029 end lines in older JavaScript.
+_JSON_ESCAPES = {
+    ord("<"): "\\u003c",
+    ord(">"): "\\u003e",
+    ord("&"): "\\u0026",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
+
+
+def _asset(name: str) -> str:
+    static = resources.files("chaostracing.report").joinpath("static")
+    return static.joinpath(name).read_text("utf-8")
+
+
+def embed_json(data: object) -> str:
+    """JSON text that is safe as the content of a ``<script>`` element."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.translate(_JSON_ESCAPES)
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def trace_link(template: str | None, trace_id: str) -> str:
+    """The backend URL for ``trace_id``, "" without a template.
+
+    Raises:
+        ValueError: the template is not an http(s) URL.
+    """
+    if not template:
+        return ""
+    scheme = urlsplit(template).scheme.lower()
+    # Only a web link: a javascript: or data: URL in the header would run code.
+    if scheme not in ("http", "https") or "{trace_id}" not in template:
+        raise ValueError(
+            f"link template {template!r} must be an http:// or https:// URL with {{trace_id}} in it"
+        )
+    return template.replace("{trace_id}", trace_id)
+
+
+def render_report(spans: Sequence[Span], *, link_template: str | None = None) -> str:
+    """The report of ``spans`` as one HTML document (no network, opens from disk).
+
+    Args:
+        link_template: a backend URL with ``{trace_id}`` in it, e.g.
+            ``http://jaeger:16686/trace/{trace_id}``, linked from the header.
+
+    Raises:
+        ValueError: ``link_template`` is not an http(s) URL.
+    """
+    summary = summarize(spans)
+    link = trace_link(link_template, summary.trace_ids[0]) if summary.trace_ids else ""
+    script = _asset("report.js")
+    style = _asset("report.css")
+    policy = (
+        "default-src 'none'; "
+        f"script-src {_sha256(script)}; "
+        f"style-src {_sha256(style)}; "
+        "base-uri 'none'; form-action 'none'"
+    )
+    title = f"{summary.title or 'Trace'} — chaostracing report"
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{policy}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="referrer" content="no-referrer">\n'
+        f'<meta name="generator" content="chaostracing">\n<title>{html.escape(title)}</title>\n'
+        f"<style>{style}</style>\n</head>\n<body>\n"
+        '<noscript><p class="noscript">This report draws the trace with JavaScript; '
+        "please allow scripts for this file.</p></noscript>\n"
+        '<div id="app"></div>\n'
+        f'<script type="application/json" id="trace-data">{embed_json(payload(spans, link))}'
+        "</script>\n"
+        f"<script>{script}</script>\n</body>\n</html>\n"
+    )
+
+
+def write_report(
+    trace_file: Path,
+    out: Path,
+    *,
+    link_template: str | None = None,
+) -> int:
+    """Write the report of ``trace_file`` (OTLP/JSON lines) to ``out``.
+
+    The file is replaced atomically: a reader never sees half a report.
+
+    Args:
+        link_template: backend URL with ``{trace_id}``; None means the
+            ``CHAOSTRACING_TRACE_URL_TEMPLATE`` environment variable, if set,
+            and "" means no link.
+
+    Returns:
+        The number of spans in the report.
+
+    Raises:
+        chaostracing.trace_file.TraceFileError: the trace file is not OTLP/JSON.
+        ValueError: ``link_template`` is not an http(s) URL.
+        OSError: the trace file cannot be read or the report cannot be written.
+    """
+    if link_template is None:
+        link_template = os.environ.get(LINK_TEMPLATE_ENV, "")
+    spans = read_trace_file(trace_file)
+    document = render_report(spans, link_template=link_template)
+    write_text_atomically(out, document)
+    return len(spans)
+
+
+def write_text_atomically(out: Path, text: str) -> None:
+    """Write ``text`` to ``out`` through a temporary file in the same folder."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        # mkstemp makes the file private; a report is as readable as a journal.
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

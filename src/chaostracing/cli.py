@@ -1,0 +1,269 @@
+"""``chaos trace``: the report, a trace rebuilt from a journal, the span tree.
+
+Plugged into Chaos Toolkit's CLI through the ``chaostoolkit.cli_plugins``
+entry point. Exit codes: 0 done, 1 a data problem (a file that cannot be
+read or is not a trace, spans that could not be delivered), 2 a usage error
+(click's own).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+
+from chaostracing import _core
+from chaostracing import config as _config
+from chaostracing.from_journal import (
+    JournalError,
+    is_journal,
+    read_journal,
+    resource_of,
+    send_spans,
+    spans_from_journal,
+)
+from chaostracing.report.html import render_report, write_text_atomically
+from chaostracing.report.text import render_tree
+from chaostracing.trace_file import Span, TraceFileError, parse_lines
+
+__all__ = ["trace"]
+
+logger = logging.getLogger("chaostoolkit")
+
+# The report's backend link: the option, else these variables, first set wins.
+# CHAOSTRACING_TRACE_URL is the control's own variable for the same template.
+LINK_ENV = ("CHAOSTRACING_TRACE_URL_TEMPLATE", "CHAOSTRACING_TRACE_URL")
+_CONTROL_MODULES = ("chaostracing.control", "chaostracing.oltp")
+
+_file = click.Path(dir_okay=False, path_type=Path)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{path}: not a text file (a trace or a journal)") from None
+    except OSError as error:
+        raise click.ClickException(f"cannot read {path}: {error.strerror or error}") from None
+
+
+def load_spans(path: Path) -> list[Span]:
+    """Spans of a trace file, or of a journal (rebuilt in memory)."""
+    text = _read_text(path)
+    try:
+        document: Any = json.loads(text)
+    except json.JSONDecodeError:
+        document = None  # several lines: a trace file, read line by line below
+    try:
+        if is_journal(document):
+            spans = spans_from_journal(document)
+        else:
+            # Split on newlines only: str.splitlines() would also split inside
+            # strings holding U+2028, which JSON allows raw.
+            spans = parse_lines(text.split("\n"), str(path))
+    except (TraceFileError, JournalError) as error:
+        raise click.ClickException(
+            f"{error} (expected an OTLP/JSON trace file or a chaoslib journal)"
+        ) from None
+    if not spans:
+        raise click.ClickException(f"{path} holds no spans")
+    return spans
+
+
+def _beside(source: Path, suffix: str) -> Path:
+    """``out/journal.trace.jsonl`` or ``out/journal.json`` → ``out/journal<suffix>``."""
+    name = source.name
+    for ending in (".trace.jsonl", ".jsonl", ".json"):
+        if name.endswith(ending) and len(name) > len(ending):
+            return source.with_name(name[: -len(ending)] + suffix)
+    return source.with_name(name + suffix)
+
+
+@click.group("trace")
+def trace() -> None:
+    """Look at chaostracing traces: an HTML report, the span tree, and the
+    trace of a run made without the control, rebuilt from its journal."""
+
+
+@trace.command("report")
+@click.argument("source", metavar="TRACE_OR_JOURNAL", type=_file)
+@click.option(
+    "-o",
+    "--output",
+    type=_file,
+    help="Where to write the report [default: beside the input, NAME.report.html].",
+)
+@click.option(
+    "--link-template",
+    metavar="URL",
+    envvar=list(LINK_ENV),
+    help="Backend link for the header, with {trace_id} in it, e.g. "
+    "'http://localhost:16686/trace/{trace_id}' "
+    "[env: CHAOSTRACING_TRACE_URL_TEMPLATE, CHAOSTRACING_TRACE_URL].",
+)
+def report(source: Path, output: Path | None, link_template: str | None) -> None:
+    """Write the HTML report of a run: a waterfall of its spans.
+
+    TRACE_OR_JOURNAL is a trace file (OTLP/JSON lines, such as
+    journal.trace.jsonl) or a journal, whose trace is then rebuilt in memory.
+    The report is one file that needs nothing else: no network, no server.
+    """
+    spans = load_spans(source)
+    try:
+        document = render_report(spans, link_template=link_template)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'--link-template'") from None
+    out = output or _beside(source, ".report.html")
+    try:
+        write_text_atomically(out, document)
+    except OSError as error:
+        raise click.ClickException(f"cannot write {out}: {error.strerror or error}") from None
+    click.echo(f"report of {len(spans)} spans written to {out}")
+
+
+@trace.command("show")
+@click.argument("source", metavar="TRACE_OR_JOURNAL", type=_file)
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Colour the errors [default: when writing to a terminal].",
+)
+def show(source: Path, color: bool | None) -> None:
+    """Print the span tree of a run, with start offsets, durations and status.
+
+    TRACE_OR_JOURNAL is a trace file (OTLP/JSON lines) or a journal.
+    """
+    click.echo(render_tree(load_spans(source), color=True), color=color)
+
+
+def _tracing_settings(experiment: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The experiment's own tracing control arguments and ``tracing_*`` configuration."""
+    arguments: dict[str, Any] = {}
+    for control in experiment.get("controls") or []:
+        provider = control.get("provider") if isinstance(control, Mapping) else None
+        if isinstance(provider, Mapping) and provider.get("module") in _CONTROL_MODULES:
+            arguments.update(provider.get("arguments") or {})
+    declared = experiment.get("configuration") or {}
+    configuration = {
+        k: v for k, v in declared.items() if isinstance(k, str) and k.startswith("tracing_")
+    }
+    try:
+        # Entries such as {"type": "env", "key": ...} are read as chaoslib would.
+        from chaoslib.configuration import load_configuration
+
+        configuration = dict(load_configuration(configuration))
+    except Exception as error:  # a missing variable: keep the entries as declared
+        logger.debug("chaostracing: configuration not loaded: %s", error)
+    return arguments, configuration
+
+
+def _otlp_exporter(settings: _config.TracingConfig) -> _core.Exporter:
+    try:
+        return _core.otlp_http_exporter(
+            endpoint=settings.endpoint,
+            headers=settings.headers,
+            protocol=settings.protocol,
+            compression=settings.compression,
+            timeout_ms=settings.timeout_ms,
+            certificate=settings.certificate,
+            client_certificate=settings.client_certificate,
+            client_key=settings.client_key,
+        )
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _file_exporter(path: Path) -> _core.Exporter:
+    try:
+        return _core.file_exporter(path=str(path), truncate=True)
+    except OSError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@trace.command("from-journal")
+@click.argument("journal_path", metavar="JOURNAL", type=_file)
+@click.option(
+    "-o",
+    "--output",
+    type=_file,
+    help="Write the trace to this file (OTLP/JSON lines), replacing it.",
+)
+@click.option(
+    "--endpoint",
+    metavar="URL",
+    help="Send the trace to this OTLP/HTTP endpoint, e.g. http://localhost:4318/v1/traces "
+    "(headers, protocol and certificates from the OTEL_EXPORTER_OTLP_* variables).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace the trace file beside the journal if there is one already.",
+)
+def from_journal(
+    journal_path: Path, output: Path | None, endpoint: str | None, force: bool
+) -> None:
+    """Rebuild the trace of a finished run from its journal and send it.
+
+    For runs made without the control. Without -o or --endpoint the trace
+    goes where the experiment's tracing configuration (or OTEL_EXPORTER_OTLP_*
+    variables) would have sent it: by default, JOURNAL's trace file beside it
+    (journal.json → journal.trace.jsonl).
+    """
+    if output is not None and endpoint is not None:
+        raise click.UsageError("give -o/--output or --endpoint, not both")
+    try:
+        journal = read_journal(journal_path)
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot read {journal_path}: {error.strerror or error}"
+        ) from None
+    except JournalError as error:
+        raise click.ClickException(str(error)) from None
+    traced = journal.get("chaostracing")
+    if isinstance(traced, Mapping) and traced.get("trace_id"):
+        logger.warning(
+            "chaostracing: this run was traced already (trace %s); sending a rebuilt copy",
+            traced["trace_id"],
+        )
+
+    experiment = journal.get("experiment") or {}
+    if endpoint is not None:
+        settings = _config.resolve({"provider": "otlp", "endpoint": endpoint}, {})
+        if settings.errors:
+            raise click.BadParameter("; ".join(settings.errors), param_hint="'--endpoint'")
+    else:
+        arguments, configuration = _tracing_settings(experiment)
+        settings = _config.resolve(arguments, configuration, journal_path=str(journal_path))
+        for problem in settings.errors:
+            logger.warning("chaostracing: %s", problem)
+    if output is not None:
+        exporter = _file_exporter(output)
+    elif settings.provider == "otlp":
+        exporter = _otlp_exporter(settings)
+    else:
+        # "noop" too: asking for the trace is asking for it somewhere.
+        path = Path(settings.path or _config.default_trace_path(journal_path))
+        if path.exists() and not force and settings.embedded_default:
+            raise click.ClickException(
+                f"{path} exists already (was the run traced?); "
+                "give -o FILE, or --force to replace it"
+            )
+        exporter = _file_exporter(path)
+
+    spans = spans_from_journal(journal, max_value_bytes=settings.max_value_bytes)
+    delivery = send_spans(
+        spans,
+        exporter,
+        resource=resource_of(journal, settings.service_name),
+        timeout_ms=settings.timeout_ms,
+    )
+    if delivery.undelivered:
+        raise click.ClickException(
+            f"{delivery.undelivered} of {len(spans)} spans could not be delivered to "
+            f"{delivery.destination}: {delivery.error or 'export did not finish in time'}"
+        )
+    click.echo(f"trace {delivery.trace_id} ({delivery.sent} spans) sent to {delivery.destination}")

@@ -6,7 +6,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 DEBIAN_PACKAGES=(g++ cmake ninja-build pkg-config libcurl4-openssl-dev zlib1g-dev
-                 libgtest-dev libgmock-dev libbenchmark-dev python3-venv)
+                 libgtest-dev libgmock-dev libbenchmark-dev python3-venv
+                 chromium)  # the HTML report's browser tests (driven by Playwright)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \

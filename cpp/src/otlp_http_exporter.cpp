@@ -12,6 +12,8 @@
 #include "chaostracing/encode/otlp_json.hpp"
 #include "chaostracing/encode/otlp_proto.hpp"
 #include "chaostracing/otel_env.hpp"
+#include "chaostracing/retry_policy.hpp"
+#include "chaostracing/transport/retrying_http_transport.hpp"
 #include "detail/gzip.hpp"
 
 namespace chaostracing {
@@ -51,7 +53,7 @@ TlsOptions tls_options(const OtlpHttpOptions& options) {
 }  // namespace
 
 OtlpHttpExporter::OtlpHttpExporter(const OtlpHttpOptions& options)
-    : OtlpHttpExporter(options, make_curl_transport(tls_options(options))) {}
+    : OtlpHttpExporter(options, make_retrying_curl_transport(tls_options(options))) {}
 
 OtlpHttpExporter::OtlpHttpExporter(OtlpHttpOptions options,
                                    std::unique_ptr<HttpTransport> transport)
@@ -104,6 +106,10 @@ ExportResult OtlpHttpExporter::export_batch(
     if (response.status >= 200 && response.status < 300) return ExportResult::kSuccess;
     if (response.status == 0) {
       set_last_error(response.error + " (" + display_url_ + ")");
+    } else if (is_rejected_status(response.status)) {
+      set_last_error("HTTP " + std::to_string(response.status) + " from " + display_url_ +
+                     ": the backend refused the batch; it is dropped, not retried");
+      return ExportResult::kRejected;
     } else {
       set_last_error("HTTP " + std::to_string(response.status) + " from " + display_url_);
     }

@@ -112,6 +112,14 @@ TEST(CurlHttpTransport, ReportsStatusAndRequestLine) {
   EXPECT_EQ(response.status, 503);
 }
 
+TEST(CurlHttpTransport, ReportsRetryAfter) {
+  LoopbackServer server("HTTP/1.1 429 Too Many Requests\r\nrEtRy-AfTeR: 7", true);
+  auto transport = make_curl_transport({});
+  const HttpResponse response = transport->post(HttpRequest{.url = server.url(), .body = "abc"});
+  EXPECT_EQ(response.status, 429);
+  EXPECT_EQ(response.retry_after, " 7");  // verbatim; parse_retry_after() trims
+}
+
 TEST(CurlHttpTransport, ConnectionRefusedIsATransportError) {
   int port = 0;
   {

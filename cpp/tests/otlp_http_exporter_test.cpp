@@ -78,15 +78,23 @@ TEST(OtlpHttpExporter, JsonWithGzip) {
 
 TEST(OtlpHttpExporter, Non2xxIsFailureWithStatusInLastError) {
   auto log = std::make_shared<FakeHttpLog>();
-  log->response = HttpResponse{.status = 404, .error = {}};
+  log->response = HttpResponse{.status = 503, .error = {}, .retry_after = {}};
   OtlpHttpOptions options;
   options.endpoint = "http://user:pw@127.0.0.1:1/v1/traces";
   OtlpHttpExporter exporter(options, std::make_unique<FakeHttpTransport>(log));
   const std::vector<SpanData> spans{testing::make_span("a")};
   EXPECT_EQ(exporter.export_batch(spans, Resource{}, Scope{}, kDeadline), ExportResult::kFailure);
-  EXPECT_EQ(exporter.last_error(), "HTTP 404 from http://127.0.0.1:1/v1/traces");
+  EXPECT_EQ(exporter.last_error(), "HTTP 503 from http://127.0.0.1:1/v1/traces");
 
-  log->response = HttpResponse{.status = 0, .error = "Couldn't connect to server"};
+  // A 4xx other than 408/429 will never be accepted: rejected, and said so.
+  log->response = HttpResponse{.status = 404, .error = {}, .retry_after = {}};
+  EXPECT_EQ(exporter.export_batch(spans, Resource{}, Scope{}, kDeadline), ExportResult::kRejected);
+  EXPECT_EQ(exporter.last_error(),
+            "HTTP 404 from http://127.0.0.1:1/v1/traces: the backend refused the batch; it is "
+            "dropped, not retried");
+
+  log->response =
+      HttpResponse{.status = 0, .error = "Couldn't connect to server", .retry_after = {}};
   EXPECT_EQ(exporter.export_batch(spans, Resource{}, Scope{}, kDeadline), ExportResult::kFailure);
   EXPECT_EQ(exporter.last_error(), "Couldn't connect to server (http://127.0.0.1:1/v1/traces)");
   exporter.cancel();

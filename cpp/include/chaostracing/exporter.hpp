@@ -15,7 +15,9 @@
 
 namespace chaostracing {
 
-enum class ExportResult { kSuccess, kFailure };
+// kFailure may succeed later (backend down, timeout, 5xx): the batch is worth keeping.
+// kRejected will never succeed (e.g. HTTP 400): keeping or retrying it cannot help.
+enum class ExportResult { kSuccess, kFailure, kRejected };
 
 class Exporter {
  public:

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // OtlpHttpExporter: OTLP/HTTP (https://opentelemetry.io/docs/specs/otlp/#otlphttp) with
-// binary protobuf or JSON bodies, optional gzip, over an HttpTransport. A 2xx response is
-// success; anything else is kFailure with last_error() like "HTTP 404 from <url>" or the
-// transport's error text. Header values never appear in errors or describe(). The constructor
+// binary protobuf or JSON bodies, optional gzip, over an HttpTransport (by default libcurl
+// with retries: RetryingHttpTransport). A 2xx response is success; a 4xx other than 408/429
+// is kRejected; anything else is kFailure; last_error() says e.g. "HTTP 503 from <url>" or
+// the transport's error text. Header values never appear in errors or describe(). The constructor
 // throws std::invalid_argument for an invalid endpoint or header and std::system_error for an
 // unreadable certificate or key file.
 #pragma once

@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <string_view>
 
 #include "chaostracing/transport/http_transport.hpp"
 #include "chaostracing/version.hpp"
@@ -29,6 +31,31 @@ struct SlistDeleter {
 
 // The response body (a Status message on errors) is not needed; discard it.
 size_t discard_body(char*, size_t size, size_t nmemb, void*) { return size * nmemb; }
+
+// Keeps the Retry-After header of the final response (a 100 Continue's headers come first).
+size_t on_header(char* data, size_t size, size_t nitems, void* user) {
+  const size_t n = size * nitems;
+  auto* retry_after = static_cast<std::string*>(user);
+  const std::string_view line(data, n);
+  constexpr std::string_view kName = "retry-after:";
+  if (line.rfind("HTTP/", 0) == 0) {
+    retry_after->clear();
+  } else if (line.size() >= kName.size() &&
+             std::equal(kName.begin(), kName.end(), line.begin(), [](char a, char b) {
+               return a == std::tolower(static_cast<unsigned char>(b));
+             })) {
+    std::string_view value = line.substr(kName.size());
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) {
+      value.remove_suffix(1);
+    }
+    try {
+      retry_after->assign(value.substr(0, 128));
+    } catch (...) {
+      return 0;  // out of memory: abort the transfer
+    }
+  }
+  return n;
+}
 
 class CurlHttpTransport final : public HttpTransport {
  public:
@@ -98,6 +125,8 @@ class CurlHttpTransport final : public HttpTransport {
       }
       if (!tls_.client_key.empty()) curl_easy_setopt(h, CURLOPT_SSLKEY, tls_.client_key.c_str());
       curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_body);
+      curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+      curl_easy_setopt(h, CURLOPT_HEADERDATA, &response.retry_after);
       // The progress callback lets cancel() abort a transfer stuck waiting on the server.
       curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
       curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
@@ -110,6 +139,8 @@ class CurlHttpTransport final : public HttpTransport {
       curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
       curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
       curl_easy_setopt(h, CURLOPT_POSTFIELDS, nullptr);
+      curl_easy_setopt(h, CURLOPT_HEADERDATA, nullptr);
+      curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, nullptr);
       if (code != CURLE_OK) {
         if (code == CURLE_ABORTED_BY_CALLBACK) {
           response.error = "export cancelled";

@@ -19,7 +19,7 @@ struct RecordedRequest {
 
 struct FakeHttpLog {
   std::vector<RecordedRequest> requests;
-  HttpResponse response{.status = 200, .error = {}};
+  HttpResponse response{.status = 200, .error = {}, .retry_after = {}};
   bool cancelled = false;
 };
 

@@ -29,6 +29,8 @@ struct HttpRequest {
 struct HttpResponse {
   long status = 0;    // 0 when no HTTP response was received
   std::string error;  // transport error text when status == 0, e.g. "Couldn't connect to server"
+  // The response's Retry-After header, verbatim ("" when absent); see parse_retry_after().
+  std::string retry_after;
 };
 
 class HttpTransport {

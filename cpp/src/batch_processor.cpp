@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Progress is tracked with three monotonic counters under one mutex: `accepted` (spans queued
-// so far), `taken` (spans the worker removed from the queue) and `resolved` (spans whose
-// export_batch() returned). Spans leave the queue in order, so "everything accepted before
-// force_flush() was exported" is simply `resolved >= accepted-at-call-time`.
+// so far), `taken` (spans the worker removed from the queue or the overflow) and `resolved`
+// (spans exported, spooled or dropped). force_flush() waits for `resolved >= accepted at call
+// time`; overflow spans are resolved out of order, so with an overflow it may return as soon
+// as that many spans are resolved, which is all the flush promises a caller.
 #include "chaostracing/batch_processor.hpp"
 
 #include <algorithm>
@@ -13,26 +14,84 @@
 #include <utility>
 #include <vector>
 
+#include "chaostracing/encode/otlp_proto.hpp"
+#include "chaostracing/encode/otlp_proto_decode.hpp"
+
 namespace chaostracing {
+
+std::size_t span_size_bytes(const SpanData& span) noexcept {
+  auto value_bytes = [](const AttributeValue& v) {
+    return std::visit(
+        [](const auto& x) -> std::size_t {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, std::string>) {
+            return x.size();
+          } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+            std::size_t n = 0;
+            for (const auto& s : x) n += sizeof(std::string) + s.size();
+            return n;
+          } else if constexpr (std::is_same_v<T, std::vector<bool>>) {
+            return x.size() / 8 + 1;
+          } else if constexpr (std::is_same_v<T, std::vector<std::int64_t>> ||
+                               std::is_same_v<T, std::vector<double>>) {
+            return x.size() * 8;
+          } else {
+            return 0;
+          }
+        },
+        v);
+  };
+  auto attributes_bytes = [&](const std::vector<Attribute>& attributes) {
+    std::size_t n = 0;
+    for (const auto& a : attributes) n += sizeof(Attribute) + a.key.size() + value_bytes(a.value);
+    return n;
+  };
+  std::size_t n = sizeof(SpanData) + span.name.size() + span.trace_state.size() +
+                  span.status_message.size() + attributes_bytes(span.attributes);
+  for (const auto& e : span.events)
+    n += sizeof(Event) + e.name.size() + attributes_bytes(e.attributes);
+  return n;
+}
+
 namespace detail {
 
 using Clock = std::chrono::steady_clock;
 
+// Spooled records replayed per step, between live batches, so old runs never hold up this one
+// for long.
+constexpr std::size_t kReplayRecordsPerStep = 8;
+
 struct BatchState {
-  BatchState(std::unique_ptr<Exporter> e, Resource r, Scope s, BatchOptions o)
-      : exporter(std::move(e)), resource(std::move(r)), scope(std::move(s)), options(o) {}
+  BatchState(std::unique_ptr<Exporter> e, Resource r, Scope s, BatchOptions o,
+             std::shared_ptr<Spool> sp)
+      : exporter(std::move(e)),
+        resource(std::move(r)),
+        scope(std::move(s)),
+        options(o),
+        spool(std::move(sp)),
+        destination(exporter->describe()) {}
 
   // Immutable after construction; the exporter is used only by the worker (plus its
-  // thread-safe cancel/describe/last_error).
+  // thread-safe cancel/describe/last_error); the spool is thread-safe.
   const std::unique_ptr<Exporter> exporter;
   const Resource resource;
   const Scope scope;
   const BatchOptions options;
+  const std::shared_ptr<Spool> spool;
+  const std::string destination;
 
   std::mutex mu;
-  std::condition_variable work_cv;  // worker waits: spans, flush, stop
+  std::condition_variable work_cv;  // worker waits: spans, flush, stop, overflow
   std::condition_variable done_cv;  // callers wait: progress, exit
   std::deque<SpanData> queue;
+  std::size_t queue_bytes = 0;
+  // Past the queue's caps, waiting to be spooled (only with a spool; same caps).
+  std::deque<SpanData> overflow;
+  std::size_t overflow_bytes = 0;
+  // The batch being exported, until the worker has the result. shutdown() may claim it when
+  // the export hangs, and is then the one that spools it.
+  std::shared_ptr<const std::vector<SpanData>> in_flight;
+  bool in_flight_claimed = false;
   Clock::time_point batch_due{};  // when the oldest queued span must be exported
   std::uint64_t accepted = 0;
   std::uint64_t taken = 0;
@@ -41,23 +100,136 @@ struct BatchState {
   bool stop = false;
   Clock::time_point stop_deadline = Clock::time_point::max();
   bool exited = false;
+  // The worker is writing spans to the spool (local disk: quick). shutdown() lets it finish
+  // even past its deadline, by at most kSpoolGrace, rather than lose them.
+  bool spooling = false;
+  bool replay_pending = true;   // earlier runs may have left records for this destination
+  std::string rejection_error;  // the exporter's word on the last batch it rejected
+  // `stop`, readable without the lock: a replay step checks it between records.
+  std::atomic<bool> stopping{false};
 
   std::atomic<std::uint64_t> queued_count{0};
   std::atomic<std::uint64_t> exported_count{0};
   std::atomic<std::uint64_t> failed_count{0};
+  std::atomic<std::uint64_t> spooled_count{0};
   std::atomic<std::uint64_t> dropped_count{0};
+  std::atomic<std::uint64_t> rejected_count{0};
+  std::atomic<std::uint64_t> replayed_count{0};
 };
 
 namespace {
 
-void run_worker(const std::shared_ptr<BatchState>& s) noexcept {
+std::vector<SpanData> take_all(std::deque<SpanData>& from, std::size_t& bytes) {
+  std::vector<SpanData> out;
+  out.reserve(from.size());
+  for (auto& span : from) out.push_back(std::move(span));
+  from.clear();
+  bytes = 0;
+  return out;
+}
+
+// Writes spans to the spool, or counts them dropped. Called without the lock held.
+void keep_or_drop(BatchState& s, std::span<const SpanData> spans) noexcept {
+  if (spans.empty()) return;
+  bool kept = false;
+  if (s.spool) {
+    try {
+      kept = s.spool->append(SpoolRecord{
+          .destination = s.destination,
+          .span_count = static_cast<std::uint32_t>(spans.size()),
+          .created_unix_nano = 0,
+          .payload = encode_otlp_proto(spans, s.resource, s.scope),
+      });
+    } catch (...) {
+      kept = false;
+    }
+  }
+  (kept ? s.spooled_count : s.dropped_count).fetch_add(spans.size(), std::memory_order_relaxed);
+}
+
+// keep_or_drop() from the worker, which holds `lock` on s.mu.
+void spool_unlocked(std::unique_lock<std::mutex>& lock, BatchState& s,
+                    std::span<const SpanData> spans) noexcept {
+  s.spooling = true;
+  lock.unlock();
+  keep_or_drop(s, spans);
+  lock.lock();
+  s.spooling = false;
+  s.done_cv.notify_all();
+}
+
+// Sends up to kReplayRecordsPerStep spooled records of earlier runs. Called without the lock.
+// False when nothing more should be tried for now.
+bool replay_step(BatchState& s, Clock::time_point deadline_cap) noexcept {
+  const ReplayResult result = s.spool->replay(
+      s.destination,
+      [&](const SpoolRecord& record) {
+        if (s.stopping.load(std::memory_order_relaxed)) return DeliveryOutcome::kRetryLater;
+        std::optional<std::vector<DecodedBatch>> batches;
+        try {
+          batches = decode_otlp_proto(record.payload);
+        } catch (...) {
+          return DeliveryOutcome::kRetryLater;  // out of memory: keep it
+        }
+        if (!batches) return DeliveryOutcome::kRejected;  // damaged beyond use
+        for (const auto& batch : *batches) {
+          const auto deadline = std::min(Clock::now() + s.options.export_timeout, deadline_cap);
+          const ExportResult r =
+              s.exporter->export_batch(batch.spans, batch.resource, batch.scope, deadline);
+          if (r == ExportResult::kFailure) return DeliveryOutcome::kRetryLater;
+          if (r == ExportResult::kRejected) return DeliveryOutcome::kRejected;
+        }
+        return DeliveryOutcome::kDelivered;
+      },
+      kReplayRecordsPerStep);
+  s.replayed_count.fetch_add(result.spans_delivered, std::memory_order_relaxed);
+  s.rejected_count.fetch_add(result.spans_rejected, std::memory_order_relaxed);
+  const std::uint64_t handled = result.records_delivered + result.records_rejected;
+  return !result.stopped && !result.busy && handled >= kReplayRecordsPerStep;
+}
+
+void run_worker(const std::shared_ptr<BatchState>& state) noexcept {
+  BatchState* s = state.get();
   const std::size_t max_batch = s->options.max_export_batch_size;
-  std::vector<SpanData> batch;
   std::unique_lock lock(s->mu);
   for (;;) {
+    // Spill the overflow first: it only grows while the backend is slow, and local disk is
+    // quick.
+    if (!s->overflow.empty()) {
+      std::vector<SpanData> spill;
+      try {
+        spill = take_all(s->overflow, s->overflow_bytes);
+      } catch (...) {
+        const std::size_t n = s->overflow.size();
+        s->overflow.clear();
+        s->overflow_bytes = 0;
+        s->dropped_count.fetch_add(n, std::memory_order_relaxed);
+        s->taken += n;
+        s->resolved += n;
+        s->done_cv.notify_all();
+        continue;
+      }
+      s->taken += spill.size();
+      spool_unlocked(lock, *s, spill);
+      s->resolved += spill.size();
+      s->done_cv.notify_all();
+      continue;
+    }
+    // Replay what earlier runs spooled, between live batches, while the backend answers.
+    if (s->spool && s->replay_pending && !s->stop && s->queue.size() < max_batch &&
+        s->flush_target <= s->taken) {
+      lock.unlock();
+      const bool more = replay_step(*s, Clock::time_point::max());
+      lock.lock();
+      s->replay_pending = more;
+      continue;
+    }
     // Wait until a batch is due: full, flushed, stopping, or its delay expired.
     for (;;) {
-      if (s->stop || s->flush_target > s->taken || s->queue.size() >= max_batch) break;
+      if (s->stop || s->flush_target > s->taken || s->queue.size() >= max_batch ||
+          !s->overflow.empty()) {
+        break;
+      }
       if (s->queue.empty()) {
         s->work_cv.wait(lock);
       } else if (Clock::now() >= s->batch_due) {
@@ -66,29 +238,46 @@ void run_worker(const std::shared_ptr<BatchState>& s) noexcept {
         s->work_cv.wait_until(lock, s->batch_due);
       }
     }
+    if (!s->overflow.empty()) continue;
     if (s->queue.empty()) {
       if (s->stop) break;
       continue;
     }
     const auto now = Clock::now();
     if (s->stop && now >= s->stop_deadline) {
-      // Out of time: what is left is dropped, and counted.
-      s->dropped_count.fetch_add(s->queue.size(), std::memory_order_relaxed);
-      s->taken += s->queue.size();
-      s->queue.clear();
+      // Out of time: what is left goes to the spool (or is dropped, and counted).
+      std::vector<SpanData> left;
+      const std::size_t n = s->queue.size();
+      try {
+        left = take_all(s->queue, s->queue_bytes);
+      } catch (...) {
+        s->queue.clear();
+        s->queue_bytes = 0;
+        s->dropped_count.fetch_add(n, std::memory_order_relaxed);
+      }
+      s->taken += n;
+      spool_unlocked(lock, *s, left);
+      s->resolved += n;
+      s->done_cv.notify_all();
       break;
     }
     const std::size_t n = std::min(s->queue.size(), max_batch);
+    std::shared_ptr<std::vector<SpanData>> batch;
     try {
-      batch.reserve(n);
+      batch = std::make_shared<std::vector<SpanData>>();
+      batch->reserve(n);
       for (std::size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(s->queue.front()));
+        s->queue_bytes -= std::min(s->queue_bytes, span_size_bytes(s->queue.front()));
+        batch->push_back(std::move(s->queue.front()));
         s->queue.pop_front();
       }
     } catch (...) {
-      // Only reserve() can throw here, before anything moved; drop the batch rather than die.
+      // Only the allocations can throw, before anything moved; drop the batch rather than die.
       s->dropped_count.fetch_add(n, std::memory_order_relaxed);
-      s->queue.erase(s->queue.begin(), s->queue.begin() + static_cast<std::ptrdiff_t>(n));
+      for (std::size_t i = 0; i < n && !s->queue.empty(); ++i) {
+        s->queue_bytes -= std::min(s->queue_bytes, span_size_bytes(s->queue.front()));
+        s->queue.pop_front();
+      }
       s->taken += n;
       s->resolved += n;
       s->done_cv.notify_all();
@@ -98,14 +287,36 @@ void run_worker(const std::shared_ptr<BatchState>& s) noexcept {
     if (!s->queue.empty()) s->batch_due = now + s->options.schedule_delay;
     auto deadline = now + s->options.export_timeout;
     if (s->stop) deadline = std::min(deadline, s->stop_deadline);
+    s->in_flight = batch;
+    s->in_flight_claimed = false;
 
     lock.unlock();
-    const ExportResult result = s->exporter->export_batch(batch, s->resource, s->scope, deadline);
-    batch.clear();
+    const ExportResult result = s->exporter->export_batch(*batch, s->resource, s->scope, deadline);
     lock.lock();
 
-    (result == ExportResult::kSuccess ? s->exported_count : s->failed_count)
-        .fetch_add(n, std::memory_order_relaxed);
+    const bool claimed = s->in_flight_claimed;
+    s->in_flight.reset();
+    if (claimed) {
+      // shutdown() gave up waiting and spooled this batch itself (and resolved it).
+      continue;
+    }
+    if (result == ExportResult::kSuccess) {
+      s->exported_count.fetch_add(n, std::memory_order_relaxed);
+      // The backend answers: a good moment to deliver what earlier runs could not.
+      if (s->spool && !s->stop) s->replay_pending = true;
+    } else {
+      s->failed_count.fetch_add(n, std::memory_order_relaxed);
+      if (result == ExportResult::kRejected) {
+        try {
+          s->rejection_error = s->exporter->last_error();
+        } catch (...) {
+        }
+        s->dropped_count.fetch_add(n, std::memory_order_relaxed);
+        s->rejected_count.fetch_add(n, std::memory_order_relaxed);
+      } else {
+        spool_unlocked(lock, *s, *batch);
+      }
+    }
     s->resolved += n;
     s->done_cv.notify_all();
   }
@@ -120,14 +331,16 @@ void run_worker(const std::shared_ptr<BatchState>& s) noexcept {
 }  // namespace detail
 
 BatchProcessor::BatchProcessor(std::unique_ptr<Exporter> exporter, Resource resource, Scope scope,
-                               BatchOptions options) {
+                               BatchOptions options, std::shared_ptr<Spool> spool) {
   if (!exporter) throw std::invalid_argument("BatchProcessor needs an exporter");
-  if (options.max_queue_size == 0 || options.max_export_batch_size == 0) {
-    throw std::invalid_argument("max_queue_size and max_export_batch_size must be positive");
+  if (options.max_queue_size == 0 || options.max_export_batch_size == 0 ||
+      options.max_queue_bytes == 0) {
+    throw std::invalid_argument(
+        "max_queue_size, max_export_batch_size and max_queue_bytes must be positive");
   }
   options.max_export_batch_size = std::min(options.max_export_batch_size, options.max_queue_size);
   state_ = std::make_shared<detail::BatchState>(std::move(exporter), std::move(resource),
-                                                std::move(scope), options);
+                                                std::move(scope), options, std::move(spool));
   // The thread owns a reference to the state, so detaching it after a timed-out shutdown
   // cannot leave it touching freed memory.
   worker_ = std::thread([state = state_] { detail::run_worker(state); });
@@ -148,27 +361,43 @@ BatchProcessor::~BatchProcessor() {
 void BatchProcessor::on_end(SpanData&& span) noexcept {
   detail::BatchState& s = *state_;
   bool wake = false;
+  const std::size_t bytes = span_size_bytes(span);
   {
     std::lock_guard lock(s.mu);
-    if (s.stop || s.queue.size() >= s.options.max_queue_size) {
+    if (s.stop) {
       s.dropped_count.fetch_add(1, std::memory_order_relaxed);
       return;
     }
+    const BatchOptions& o = s.options;
+    const bool fits = s.queue.size() < o.max_queue_size &&
+                      (s.queue.empty() || s.queue_bytes + bytes <= o.max_queue_bytes);
     try {
-      s.queue.push_back(std::move(span));
+      if (fits) {
+        s.queue.push_back(std::move(span));
+        s.queue_bytes += bytes;
+        if (s.queue.size() == 1) {
+          s.batch_due = std::chrono::steady_clock::now() + o.schedule_delay;
+          wake = true;
+        }
+        wake = wake || s.queue.size() == o.max_export_batch_size;
+      } else if (s.spool && s.overflow.size() < o.max_queue_size &&
+                 (s.overflow.empty() || s.overflow_bytes + bytes <= o.max_queue_bytes)) {
+        s.overflow.push_back(std::move(span));
+        s.overflow_bytes += bytes;
+        wake = true;
+      } else {
+        s.dropped_count.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
     } catch (...) {
       s.dropped_count.fetch_add(1, std::memory_order_relaxed);
       return;
     }
     ++s.accepted;
     s.queued_count.fetch_add(1, std::memory_order_relaxed);
-    if (s.queue.size() == 1) {
-      s.batch_due = std::chrono::steady_clock::now() + s.options.schedule_delay;
-      wake = true;
-    }
-    wake = wake || s.queue.size() == s.options.max_export_batch_size;
   }
-  // Only the transitions the worker waits for: first span (to arm the delay) and full batch.
+  // Only the transitions the worker waits for: first span (to arm the delay), full batch,
+  // overflow.
   if (wake) s.work_cv.notify_one();
 }
 
@@ -209,16 +438,56 @@ bool BatchProcessor::shutdown_until(std::chrono::steady_clock::time_point drain_
   {
     std::unique_lock lock(s.mu);
     s.stop = true;
+    s.stopping.store(true, std::memory_order_relaxed);
     s.stop_deadline = drain_deadline;
     s.work_cv.notify_one();
     exited = s.done_cv.wait_until(lock, wait_deadline, [&] { return s.exited; });
+    if (!exited && s.spooling) {
+      s.done_cv.wait_until(lock, wait_deadline + kSpoolGrace,
+                           [&] { return s.exited || !s.spooling; });
+      exited = s.exited;
+    }
     complete = s.resolved == s.accepted;
   }
   if (exited) {
     worker_.join();
   } else {
     // The exporter is stuck: abort its transfer and let the worker finish on its own time.
+    // What it still holds is ours to keep now: the queue, the overflow and the batch in
+    // flight (should that export succeed after all, the spooled copy is a duplicate, which
+    // the stable span ids make recognisable).
     s.exporter->cancel();
+    std::vector<SpanData> left;
+    std::shared_ptr<const std::vector<SpanData>> in_flight;
+    std::size_t n = 0;
+    {
+      std::lock_guard lock(s.mu);
+      try {
+        left = detail::take_all(s.queue, s.queue_bytes);
+        auto more = detail::take_all(s.overflow, s.overflow_bytes);
+        left.insert(left.end(), std::make_move_iterator(more.begin()),
+                    std::make_move_iterator(more.end()));
+      } catch (...) {
+        s.dropped_count.fetch_add(s.queue.size() + s.overflow.size(), std::memory_order_relaxed);
+        s.queue.clear();
+        s.overflow.clear();
+      }
+      n = left.size();
+      s.taken += n;
+      // Without a spool there is nowhere to keep it: the worker counts it when it returns.
+      if (s.spool && s.in_flight && !s.in_flight_claimed) {
+        in_flight = s.in_flight;
+        s.in_flight_claimed = true;
+      }
+    }
+    detail::keep_or_drop(s, left);
+    if (in_flight) detail::keep_or_drop(s, *in_flight);
+    {
+      std::lock_guard lock(s.mu);
+      s.resolved += n + (in_flight ? in_flight->size() : 0);
+      complete = s.resolved == s.accepted;
+      s.done_cv.notify_all();
+    }
     worker_.detach();
   }
   std::lock_guard guard(shutdown_mu_);
@@ -234,12 +503,24 @@ BatchStats BatchProcessor::stats() const noexcept {
       .queued = s.queued_count.load(std::memory_order_relaxed),
       .exported = s.exported_count.load(std::memory_order_relaxed),
       .failed = s.failed_count.load(std::memory_order_relaxed),
+      .spooled = s.spooled_count.load(std::memory_order_relaxed),
       .dropped = s.dropped_count.load(std::memory_order_relaxed),
+      .rejected = s.rejected_count.load(std::memory_order_relaxed),
+      .replayed = s.replayed_count.load(std::memory_order_relaxed),
   };
 }
 
 std::string BatchProcessor::last_error() const { return state_->exporter->last_error(); }
 
 std::string BatchProcessor::describe() const { return state_->exporter->describe(); }
+
+std::string BatchProcessor::rejection_error() const {
+  std::lock_guard lock(state_->mu);
+  return state_->rejection_error;
+}
+
+std::string BatchProcessor::spool_error() const {
+  return state_->spool ? state_->spool->last_error() : std::string();
+}
 
 }  // namespace chaostracing

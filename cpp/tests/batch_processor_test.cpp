@@ -7,7 +7,9 @@
 #include <thread>
 #include <vector>
 
+#include "chaostracing/encode/otlp_proto_decode.hpp"
 #include "fakes/fake_exporter.hpp"
+#include "fakes/temp_dir.hpp"
 
 namespace chaostracing {
 namespace {
@@ -16,6 +18,7 @@ using std::chrono::milliseconds;
 using testing::FakeExporter;
 using testing::FakeExporterLog;
 using testing::make_span;
+using testing::TempDir;
 
 // A schedule delay no test waits for: batches only leave through size, flush or shutdown.
 constexpr milliseconds kNever{3600 * 1000};
@@ -136,7 +139,11 @@ TEST(BatchProcessor, ShutdownWithStuckExporterReturnsWithinTimeout) {
     std::lock_guard lock(log->mu);
     EXPECT_TRUE(log->cancelled);  // the stuck export was told to abort
   }
-  EXPECT_FALSE(processor->force_flush(milliseconds(0)));
+  // No spool: the queued span is dropped and counted by shutdown() itself (the stuck one is
+  // the worker's to count whenever its export returns).
+  const auto stats = processor->stats();
+  EXPECT_GE(stats.dropped, 1u);
+  EXPECT_EQ(stats.exported + stats.spooled, 0u);
   // Destroying the processor while the detached worker may still run must be safe.
   processor.reset();
   log->release();
@@ -178,6 +185,212 @@ TEST(BatchProcessor, RejectsNullExporterAndZeroSizes) {
   EXPECT_THROW(BatchProcessor(std::make_unique<FakeExporter>(log), Resource{}, Scope{},
                               BatchOptions{.max_queue_size = 0}),
                std::invalid_argument);
+}
+
+// --- Delivery guarantees: with a spool, every span is exported, spooled or dropped (counted),
+// and what was spooled comes back through the next processor for the same destination.
+
+struct SpoolFixture {
+  explicit SpoolFixture(const std::filesystem::path& dir,
+                        BatchOptions options = {.max_queue_size = 2048,
+                                                .max_export_batch_size = 512,
+                                                .schedule_delay = kNever,
+                                                .export_timeout = milliseconds(10000)})
+      : log(std::make_shared<FakeExporterLog>()),
+        spool(std::make_shared<Spool>(SpoolOptions{.directory = dir})),
+        processor(std::make_unique<FakeExporter>(log), Resource{}, Scope{"test", ""}, options,
+                  spool) {}
+
+  std::shared_ptr<FakeExporterLog> log;
+  std::shared_ptr<Spool> spool;
+  BatchProcessor processor;
+};
+
+std::vector<SpanId> spooled_ids(const std::filesystem::path& dir) {
+  std::vector<SpanId> ids;
+  for (const auto& record : Spool({.directory = dir}).pending()) {
+    EXPECT_EQ(record.destination, "fake");
+    const auto batches = decode_otlp_proto(record.payload);
+    EXPECT_TRUE(batches.has_value());
+    for (const auto& b : *batches) {
+      for (const auto& span : b.spans) ids.push_back(span.span_id);
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+std::vector<SpanId> range(SpanId from, SpanId to) {
+  std::vector<SpanId> ids;
+  for (SpanId i = from; i <= to; ++i) ids.push_back(i);
+  return ids;
+}
+
+TEST(BatchProcessor, FailedBatchesAreSpooledAndTheNextProcessorDeliversThem) {
+  TempDir tmp;
+  {
+    SpoolFixture f(tmp.path());
+    f.log->fail = true;
+    for (SpanId i = 1; i <= 5; ++i) f.processor.on_end(make_span("s", i));
+    EXPECT_TRUE(f.processor.shutdown(milliseconds(10000)));
+    const auto stats = f.processor.stats();
+    EXPECT_EQ(stats.failed, 5u);
+    EXPECT_EQ(stats.spooled, 5u);
+    EXPECT_EQ(stats.dropped, 0u);
+  }
+  EXPECT_EQ(spooled_ids(tmp.path()), range(1, 5));
+  // The next run, backend healthy: its export thread replays on its own, before any span.
+  SpoolFixture next(tmp.path());
+  // Polls a condition (bounded by ctest's TIMEOUT), not a fixed wait.
+  while (next.processor.stats().replayed < 5) std::this_thread::yield();
+  next.processor.on_end(make_span("new", 6));
+  EXPECT_TRUE(next.processor.shutdown(milliseconds(10000)));
+  const auto stats = next.processor.stats();
+  EXPECT_EQ(stats.replayed, 5u);
+  EXPECT_EQ(stats.exported, 1u);
+  std::vector<SpanId> delivered;
+  for (const auto& batch : next.log->batches) {
+    for (const auto& span : batch) delivered.push_back(span.span_id);
+  }
+  std::sort(delivered.begin(), delivered.end());
+  EXPECT_EQ(delivered, range(1, 6));
+  EXPECT_TRUE(spooled_ids(tmp.path()).empty());
+}
+
+TEST(BatchProcessor, RejectedBatchesAreDroppedNotSpooled) {
+  TempDir tmp;
+  SpoolFixture f(tmp.path());
+  f.log->reject = true;
+  for (SpanId i = 1; i <= 3; ++i) f.processor.on_end(make_span("s", i));
+  EXPECT_TRUE(f.processor.shutdown(milliseconds(10000)));
+  const auto stats = f.processor.stats();
+  EXPECT_EQ(stats.dropped, 3u);
+  EXPECT_EQ(stats.rejected, 3u);
+  EXPECT_EQ(stats.spooled, 0u);
+  EXPECT_EQ(f.processor.rejection_error(), "fake rejection");
+  EXPECT_TRUE(spooled_ids(tmp.path()).empty());
+}
+
+TEST(BatchProcessor, QueueOverflowGoesToTheSpoolNotAway) {
+  TempDir tmp;
+  SpoolFixture f(tmp.path(),
+                 {.max_queue_size = 4, .max_export_batch_size = 4, .schedule_delay = kNever});
+  f.log->block = true;
+  for (SpanId i = 1; i <= 4; ++i) f.processor.on_end(make_span("s", i));
+  f.log->wait_until_blocked();                                             // worker holds 1-4
+  for (SpanId i = 5; i <= 8; ++i) f.processor.on_end(make_span("s", i));   // queue: 5-8
+  for (SpanId i = 9; i <= 12; ++i) f.processor.on_end(make_span("s", i));  // overflow: 9-12
+  f.processor.on_end(make_span("s", 13));  // overflow full too: dropped
+  EXPECT_EQ(f.processor.stats().dropped, 1u);
+  f.log->release();
+  EXPECT_TRUE(f.processor.shutdown(milliseconds(10000)));
+  const auto stats = f.processor.stats();
+  EXPECT_EQ(stats.queued, 12u);
+  EXPECT_EQ(stats.exported, 8u);
+  EXPECT_EQ(stats.spooled, 4u);
+  EXPECT_EQ(stats.dropped, 1u);
+  EXPECT_EQ(spooled_ids(tmp.path()), range(9, 12));
+}
+
+TEST(BatchProcessor, ByteCapBoundsTheQueue) {
+  TempDir tmp;
+  SpanData big = make_span("big");
+  big.set_attribute("blob", std::string(4000, 'x'));
+  const std::size_t one = span_size_bytes(big);
+  ASSERT_GT(one, 4000u);
+  SpoolFixture f(tmp.path(), {.max_queue_size = 1000,
+                              .max_export_batch_size = 1000,
+                              .schedule_delay = kNever,
+                              .export_timeout = milliseconds(10000),
+                              .max_queue_bytes = 3 * one});
+  f.log->block = true;
+  f.processor.on_end(SpanData(big));
+  f.processor.force_flush(milliseconds(0));  // hand it to the worker
+  f.log->wait_until_blocked();
+  for (SpanId i = 2; i <= 6; ++i) {
+    SpanData s = big;
+    s.span_id = i;
+    f.processor.on_end(std::move(s));  // 3 fit in the queue, 2 overflow
+  }
+  f.log->release();
+  EXPECT_TRUE(f.processor.shutdown(milliseconds(10000)));
+  const auto stats = f.processor.stats();
+  EXPECT_EQ(stats.exported, 4u);
+  EXPECT_EQ(stats.spooled, 2u);
+  EXPECT_EQ(spooled_ids(tmp.path()), range(5, 6));
+}
+
+TEST(BatchProcessor, WhatIsLeftAtTheShutdownDeadlineIsSpooledEvenWithAStuckExporter) {
+  TempDir tmp;
+  auto f = std::make_unique<SpoolFixture>(
+      tmp.path(),
+      BatchOptions{.max_queue_size = 10, .max_export_batch_size = 1, .schedule_delay = kNever});
+  f->log->block = true;
+  for (SpanId i = 1; i <= 4; ++i) f->processor.on_end(make_span("s", i));
+  f->log->wait_until_blocked();  // span 1 in flight, 2-4 queued
+  EXPECT_FALSE(f->processor.shutdown(milliseconds(50)));
+  const auto stats = f->processor.stats();
+  EXPECT_EQ(stats.spooled, 4u);  // the stuck batch too: it may never come back
+  EXPECT_EQ(stats.exported + stats.dropped, 0u);
+  EXPECT_EQ(spooled_ids(tmp.path()), range(1, 4));
+  auto log = f->log;
+  f.reset();
+  log->release();
+}
+
+TEST(BatchProcessor, AtTheDeadlineTheQueueIsSpooledBeforeTheWorkerStops) {
+  TempDir tmp;
+  SpoolFixture f(tmp.path(),
+                 {.max_queue_size = 10, .max_export_batch_size = 10, .schedule_delay = kNever});
+  for (SpanId i = 1; i <= 3; ++i) f.processor.on_end(make_span("s", i));
+  // A zero timeout: no time to export anything, all of it must still be kept.
+  f.processor.shutdown(milliseconds(0));
+  const auto stats = f.processor.stats();
+  EXPECT_EQ(stats.exported + stats.spooled, 3u);
+  EXPECT_EQ(stats.dropped, 0u);
+}
+
+TEST(BatchProcessor, WithoutASpoolOverflowIsDroppedAsBefore) {
+  Fixture f({.max_queue_size = 2, .max_export_batch_size = 2, .schedule_delay = kNever});
+  f.log->block = true;
+  for (SpanId i = 1; i <= 2; ++i) f.processor.on_end(make_span("s", i));
+  f.log->wait_until_blocked();
+  for (SpanId i = 3; i <= 5; ++i) f.processor.on_end(make_span("s", i));
+  f.log->release();
+  EXPECT_TRUE(f.processor.shutdown(milliseconds(10000)));
+  const auto stats = f.processor.stats();
+  EXPECT_EQ(stats.spooled, 0u);
+  EXPECT_EQ(stats.dropped, 1u);
+  EXPECT_EQ(stats.exported, 4u);
+}
+
+// Many producers, a failing-then-healthy exporter, overflow and a spool: every span is
+// accounted for exactly once (run under TSan and ASan by scripts/test.sh).
+TEST(BatchProcessor, ConcurrentProducersWithSpoolAreAllAccounted) {
+  TempDir tmp;
+  SpoolFixture f(
+      tmp.path(),
+      {.max_queue_size = 64, .max_export_batch_size = 16, .schedule_delay = milliseconds(1)});
+  f.log->fail = true;
+  std::vector<std::thread> threads;
+  std::atomic<SpanId> next{1};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 500; ++i) f.processor.on_end(make_span("s", next.fetch_add(1)));
+    });
+  }
+  threads.emplace_back([&] {
+    (void)f.processor.force_flush(milliseconds(1));
+    std::lock_guard lock(f.log->mu);
+    f.log->fail = false;
+  });
+  for (auto& t : threads) t.join();
+  EXPECT_TRUE(f.processor.shutdown(milliseconds(30000)));
+  const auto stats = f.processor.stats();
+  EXPECT_EQ(stats.queued + stats.dropped, 2000u);
+  EXPECT_EQ(stats.exported + stats.spooled + stats.dropped, 2000u);
+  auto spooled = spooled_ids(tmp.path());
+  EXPECT_EQ(spooled.size(), stats.spooled);
 }
 
 }  // namespace

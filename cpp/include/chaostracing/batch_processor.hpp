@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // BatchProcessor: a bounded queue of finished spans and one export thread that hands batches
-// to the owned Exporter. on_end() is thread-safe and never blocks on I/O: when the queue is
-// full the span is dropped and counted. force_flush() and shutdown() are thread-safe and never
-// wait past their timeout, even when the exporter hangs (the worker is then cancelled and
-// detached; its state is shared with it, so that is safe). The constructor throws
-// std::invalid_argument for a null exporter or zero sizes; nothing else throws.
+// to the owned Exporter. Given a Spool, nothing is lost silently: a batch whose export failed
+// (after the transport's retries), spans past the queue's caps and spans still queued at the
+// shutdown deadline are written to the spool, and the export thread replays what earlier runs
+// spooled for the same destination. on_end() is thread-safe and never blocks on I/O (spans
+// past the caps wait in an overflow list, as large as the queue, that the export thread
+// spools). force_flush() and shutdown() are thread-safe and never wait past their timeout,
+// even when the exporter hangs (the worker is then cancelled and detached, and the caller
+// spools what it held). The constructor throws std::invalid_argument for a null exporter or
+// zero sizes; nothing else throws.
 #pragma once
 
 #include <chrono>
@@ -18,6 +22,7 @@
 
 #include "chaostracing/exporter.hpp"
 #include "chaostracing/span.hpp"
+#include "chaostracing/spool.hpp"
 
 namespace chaostracing {
 
@@ -33,41 +38,61 @@ struct BatchOptions {
   std::chrono::milliseconds schedule_delay{1000};
   // Upper bound for one export_batch() call.
   std::chrono::milliseconds export_timeout{10000};
+  // Estimated bytes (span_size_bytes()) the queue may hold, besides max_queue_size spans.
+  std::size_t max_queue_bytes = 32u << 20;
 };
 
+// What a span costs in memory, roughly: its strings, attributes and events.
+std::size_t span_size_bytes(const SpanData& span) noexcept;
+
+// Every span given to on_end() ends up exported, spooled or dropped, exactly once.
 struct BatchStats {
-  std::uint64_t queued = 0;    // accepted by on_end()
+  std::uint64_t queued = 0;    // accepted by on_end() (into the queue or its overflow)
   std::uint64_t exported = 0;  // in batches the exporter reported as successful
-  std::uint64_t failed = 0;    // in batches the exporter reported as failed
-  std::uint64_t dropped = 0;   // queue full, ended after shutdown, or not exported in time
+  std::uint64_t failed = 0;    // in batches whose export failed or was rejected
+  std::uint64_t spooled = 0;   // written to the spool for later delivery
+  // Lost: rejected by the backend, ended after shutdown, or past the caps / not exported in
+  // time with no spool (or a spool that could not take them).
+  std::uint64_t dropped = 0;
+  std::uint64_t rejected = 0;  // the part of `dropped` the backend refused (HTTP 4xx)
+  std::uint64_t replayed = 0;  // spooled by earlier runs, delivered by this processor
 };
 
 class BatchProcessor {
  public:
+  // The spool, when given, is keyed by exporter->describe().
   BatchProcessor(std::unique_ptr<Exporter> exporter, Resource resource, Scope scope,
-                 BatchOptions options = {});
+                 BatchOptions options = {}, std::shared_ptr<Spool> spool = nullptr);
   BatchProcessor(const BatchProcessor&) = delete;
   BatchProcessor& operator=(const BatchProcessor&) = delete;
-  // Best effort, never hangs: drops what is still queued, cancels an in-flight export and
-  // waits at most kDestructorGrace for the worker. Call shutdown() first to deliver spans.
+  // Best effort, never hangs: spools (or drops) what is still queued, cancels an in-flight
+  // export and waits at most kDestructorGrace for the worker. Call shutdown() first.
   ~BatchProcessor();
 
   static constexpr std::chrono::milliseconds kDestructorGrace{200};
+  // How long shutdown() may overrun its timeout to let the worker finish writing spans to the
+  // spool (local disk) rather than lose them.
+  static constexpr std::chrono::milliseconds kSpoolGrace{2000};
 
   void on_end(SpanData&& span) noexcept;
 
-  // True when every span accepted before the call has been through export_batch() (whatever
-  // its result) within `timeout`.
+  // True when every span accepted before the call has been exported, spooled or dropped
+  // (after export_batch(), whatever its result) within `timeout`.
   bool force_flush(std::chrono::milliseconds timeout) noexcept;
 
-  // Exports what is queued within `timeout`, then stops the worker and shuts the exporter
-  // down. True when everything accepted was exported (or failed) and the worker stopped in
-  // time. Idempotent: later calls return the first call's result.
+  // Exports what is queued within `timeout`, spools what is left (taking at most kSpoolGrace
+  // more), then stops the worker and shuts the exporter down. True when everything accepted was
+  // exported, spooled or dropped and the worker stopped in time. Idempotent: later calls return the
+  // first call's result.
   bool shutdown(std::chrono::milliseconds timeout) noexcept;
 
   BatchStats stats() const noexcept;
   std::string last_error() const;
   std::string describe() const;
+  // Why the backend refused the last batch it rejected ("" if none).
+  std::string rejection_error() const;
+  // The spool's last failure ("" without a spool or before any).
+  std::string spool_error() const;
 
  private:
   bool shutdown_until(std::chrono::steady_clock::time_point drain_deadline,

@@ -18,6 +18,7 @@ struct FakeExporterLog {
   std::condition_variable cv;
   std::vector<std::vector<SpanData>> batches;
   bool fail = false;
+  bool reject = false;     // answer kRejected (the backend refuses the batch for good)
   bool block = false;      // export_batch() waits while true
   bool blocked = false;    // an export is currently waiting
   bool cancelled = false;  // cancel() was called
@@ -56,6 +57,11 @@ class FakeExporter final : public Exporter {
       log_->cv.notify_all();
       log_->cv.wait(lock, [&] { return !log_->block || log_->cancelled; });
       log_->blocked = false;
+    }
+    if (log_->reject) {
+      lock.unlock();
+      set_last_error("fake rejection");
+      return ExportResult::kRejected;
     }
     if (log_->fail || log_->cancelled) {
       lock.unlock();

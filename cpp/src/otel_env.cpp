@@ -76,6 +76,23 @@ std::string redact_userinfo(std::string_view url) {
   return out;
 }
 
+// Text echoed in an error with control characters as \xNN, so that every error stays one line
+// (a header name or an environment value may hold a newline).
+std::string printable(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) {
+      out += "\\x";
+      out.push_back("0123456789abcdef"[c >> 4]);
+      out.push_back("0123456789abcdef"[c & 0x0f]);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
 // The variable actually set: the signal-specific one wins; empty counts as unset.
 struct Lookup {
   std::string name;
@@ -107,7 +124,7 @@ std::string append_traces_path(std::string_view base) {
 
 std::optional<std::string> validate_endpoint(std::string_view url) {
   const auto fail = [&](std::string_view why) {
-    return "invalid endpoint '" + redact_userinfo(url) + "': " + std::string(why);
+    return "invalid endpoint '" + printable(redact_userinfo(url)) + "': " + std::string(why);
   };
   if (url.empty()) return "invalid endpoint '': it is empty; expected an http:// or https:// URL";
   for (unsigned char c : url) {
@@ -169,7 +186,7 @@ std::optional<std::string> validate_endpoint(std::string_view url) {
 std::optional<std::string> validate_header(std::string_view name, std::string_view value) {
   if (name.empty()) return std::string("header with an empty name");
   for (unsigned char c : name) {
-    if (!is_token_char(c)) return "header name '" + std::string(name) + "' is not a valid token";
+    if (!is_token_char(c)) return "header name '" + printable(name) + "' is not a valid token";
   }
   for (unsigned char c : value) {
     if ((c < 0x20 && c != '\t') || c == 0x7f) {
@@ -203,7 +220,7 @@ ParsedHeaders parse_headers(std::string_view value, std::string_view source) {
       // Baggage-style properties (";...") have no meaning for headers; keep them in the value.
       auto decoded = percent_decode(trim(member.substr(equals + 1)));
       if (!decoded) {
-        parsed.errors.push_back(prefix + "header '" + std::string(name) +
+        parsed.errors.push_back(prefix + "header '" + printable(name) +
                                 "' has an invalid percent-encoding in its value");
       } else if (auto error = validate_header(name, *decoded)) {
         parsed.errors.push_back(prefix + *error);
@@ -305,6 +322,8 @@ ParsedOtlpEnv parse_otlp_env(const GetEnv& getenv) {
   path("CERTIFICATE", options.certificate, "certificate");
   path("CLIENT_CERTIFICATE", options.client_certificate, "client_certificate");
   path("CLIENT_KEY", options.client_key, "client_key");
+  // Errors above quote variable values as set, and an environment value can hold a newline.
+  for (auto& error : parsed.errors) error = printable(error);
   return parsed;
 }
 

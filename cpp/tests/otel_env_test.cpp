@@ -161,5 +161,22 @@ TEST(ParseHeaders, ReusableWithASource) {
             "member 1 has no '=' (expected name=value; value not shown)");
 }
 
+// Found by cpp/fuzz/otel_env_fuzzer.cpp: names, URLs and values were echoed with their newlines.
+TEST(OtelEnv, ErrorsStayOneLineWithControlCharactersEscaped) {
+  const auto headers = parse_headers("bad\nname=v,k\r=%zz", "SRC");
+  ASSERT_EQ(headers.errors.size(), 2u);
+  EXPECT_EQ(headers.errors[0], "SRC: header name 'bad\\x0aname' is not a valid token");
+  EXPECT_EQ(headers.errors[1], "SRC: header 'k\\x0d' has an invalid percent-encoding in its value");
+  EXPECT_EQ(validate_endpoint("http://a\nb"),
+            "invalid endpoint 'http://a\\x0ab': it contains whitespace or control characters");
+  const auto parsed = parse(
+      {{"OTEL_EXPORTER_OTLP_PROTOCOL", "thrift\nx"}, {"OTEL_EXPORTER_OTLP_TIMEOUT", "5\r\n"}});
+  ASSERT_EQ(parsed.errors.size(), 2u);
+  for (const auto& error : parsed.errors) {
+    EXPECT_EQ(error.find_first_of("\r\n"), std::string::npos) << error;
+  }
+  EXPECT_NE(parsed.errors[0].find("thrift\\x0ax"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace chaostracing

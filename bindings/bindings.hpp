@@ -36,5 +36,6 @@ std::vector<Attribute> to_attributes(nb::handle mapping, const char* what);
 void bind_span(nb::module_& m);
 void bind_export(nb::module_& m);
 void bind_config(nb::module_& m);
+void bind_propagation(nb::module_& m);
 
 }  // namespace chaostracing::bindings

@@ -16,4 +16,5 @@ NB_MODULE(_core, m) {
   bind_export(m);
   bind_span(m);
   bind_config(m);
+  bind_propagation(m);
 }

@@ -206,3 +206,70 @@ class Pipeline:
         """Testing (only with _memory_exporter()): the OTLP encoding ("proto" or "json")
         of each batch exported since the last call, oldest first.
         """
+
+def extract_context(
+    formats: Sequence[str], headers: Mapping[str, str]
+) -> tuple[bytes, int, int, str] | None:
+    """The remote trace context carried by received headers.
+
+    Formats are tried in order ("tracecontext", "baggage", "b3", "b3multi", "jaeger");
+    the first that carries a valid context wins. "b3" and "b3multi" both read the
+    single b3 header first, then the X-B3-* headers. Header names are matched
+    case-insensitively; a mapping whose items() repeats a name (several header lines)
+    is read line by line.
+
+    Returns:
+        (trace_id: 16 bytes, span_id, flags, trace_state), or None when no format
+        carries a valid context. flags holds the W3C bits (0x01 sampled, 0x02 random)
+        and 0x80 for a B3/Jaeger debug trace; trace_state is a valid tracestate or "".
+        Malformed headers never raise: they extract as None (an invalid tracestate as "").
+
+    Raises:
+        ValueError: an unknown format name (the message lists the accepted ones).
+        TypeError: formats is a single str, or headers is not a mapping.
+    """
+
+def extract_baggage(formats: Sequence[str], headers: Mapping[str, str]) -> dict[str, str]:
+    """Baggage carried by received headers: the W3C "baggage" header(s) for
+    "baggage", uberctx-<key> headers for "jaeger" (keys lower-cased), nothing for the
+    others. Values are decoded; malformed members are skipped. For a key carried by
+    several formats, the first format wins.
+
+    Raises:
+        ValueError: an unknown format name.
+    """
+
+def inject_context(
+    formats: Sequence[str],
+    trace_id: bytes,
+    span_id: int,
+    flags: int,
+    trace_state: str,
+    baggage: Mapping[str, str],
+) -> dict[str, str]:
+    """The headers that carry a context (and baggage) in every format asked for.
+
+    Names: "traceparent" and "tracestate" (when valid and not empty), "baggage",
+    "b3", "X-B3-TraceId" / "X-B3-SpanId" / "X-B3-Sampled" or "X-B3-Flags" (never
+    X-B3-ParentSpanId), "uber-trace-id" and "uberctx-<key>". A zero trace_id or
+    span_id writes no context headers, only baggage. tracestate is truncated to 512
+    characters by whole entries; baggage to 180 members and 8192 bytes.
+
+    Raises:
+        ValueError: an unknown format name, trace_id not 16 bytes, flags not 0-255.
+        TypeError: a non-str baggage key or value, a negative span_id.
+    """
+
+def parse_baggage(value: str) -> dict[str, str]:
+    """A W3C baggage header value as {key: percent-decoded value}.
+
+    Malformed members are skipped, never raised; properties are dropped; a repeated
+    key keeps its last value; at most 180 members and 8192 bytes are kept.
+    """
+
+def format_baggage(baggage: Mapping[str, str]) -> str:
+    """A W3C baggage header value: key=value joined with ",", values percent-encoded.
+
+    Keys that are not HTTP tokens are skipped; members past 180 or 8192 bytes are
+    left out.
+    """

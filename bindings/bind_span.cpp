@@ -143,6 +143,7 @@ namespace {
 
 struct PyPipeline {
   std::shared_ptr<BatchProcessor> processor;
+  std::shared_ptr<Spool> spool;
   std::shared_ptr<ExportedBatches> memory;
   std::string description;
 };
@@ -176,7 +177,7 @@ nb::bytes trace_id_bytes(const TraceId& id) {
 void init_pipeline(PyPipeline* self, PyExporter& exporter, nb::dict resource, nb::str scope_name,
                    nb::str scope_version, std::int64_t max_queue_size,
                    std::int64_t max_export_batch_size, std::int64_t schedule_delay_ms,
-                   std::int64_t export_timeout_ms) {
+                   std::int64_t export_timeout_ms, std::int64_t max_queue_bytes, PySpool* spool) {
   if (!exporter.exporter) {
     throw nb::value_error("this Exporter is already used by another Pipeline");
   }
@@ -185,16 +186,19 @@ void init_pipeline(PyPipeline* self, PyExporter& exporter, nb::dict resource, nb
       .max_export_batch_size = to_size(max_export_batch_size, "max_export_batch_size"),
       .schedule_delay = to_millis(schedule_delay_ms, "schedule_delay_ms"),
       .export_timeout = to_millis(export_timeout_ms, "export_timeout_ms"),
+      .max_queue_bytes = to_size(max_queue_bytes, "max_queue_bytes"),
   };
   if (options.export_timeout.count() == 0)
     throw nb::value_error("export_timeout_ms must be positive");
   Resource res{to_attributes(resource, "resource")};
   Scope scope{utf8(scope_name, "scope_name"), utf8(scope_version, "scope_version")};
   // Everything that can fail is done: only now take the exporter over.
+  std::shared_ptr<Spool> shared_spool = spool ? spool->spool : nullptr;
   auto processor = std::make_shared<BatchProcessor>(std::move(exporter.exporter), std::move(res),
-                                                    std::move(scope), options);
+                                                    std::move(scope), options, shared_spool);
   // nanobind's protocol for a custom __init__: construct in place in the Python object.
-  new (self) PyPipeline{std::move(processor), exporter.memory, exporter.description};
+  new (self) PyPipeline{std::move(processor), std::move(shared_spool), exporter.memory,
+                        exporter.description};
 }
 
 PySpan start_span(PyPipeline& self, nb::str name, PySpan* parent, std::optional<nb::bytes> trace_id,
@@ -252,7 +256,10 @@ nb::dict stats_dict(const BatchStats& s) {
   d["queued"] = s.queued;
   d["exported"] = s.exported;
   d["failed"] = s.failed;
+  d["spooled"] = s.spooled;
   d["dropped"] = s.dropped;
+  d["rejected"] = s.rejected;
+  d["replayed"] = s.replayed;
   return d;
 }
 
@@ -342,7 +349,8 @@ void bind_span(nb::module_& m) {
            nb::arg("resource") = nb::dict(), nb::arg("scope_name") = "chaostracing",
            nb::arg("scope_version") = "", nb::arg("max_queue_size") = 2048,
            nb::arg("max_export_batch_size") = 512, nb::arg("schedule_delay_ms") = 1000,
-           nb::arg("export_timeout_ms") = 10000)
+           nb::arg("export_timeout_ms") = 10000, nb::arg("max_queue_bytes") = 32 << 20,
+           nb::arg("spool").none() = nb::none())
       .def("start_span", &start_span, nb::arg("name"), nb::kw_only(),
            nb::arg("parent").none() = nb::none(), nb::arg("trace_id").none() = nb::none(),
            nb::arg("parent_span_id") = 0, nb::arg("trace_state") = "", nb::arg("kind") = 1,
@@ -365,6 +373,9 @@ void bind_span(nb::module_& m) {
           nb::arg("timeout_ms") = 30000)
       .def("stats", [](const PyPipeline& self) { return stats_dict(self.processor->stats()); })
       .def("last_error", [](const PyPipeline& self) { return self.processor->last_error(); })
+      .def("rejection_error",
+           [](const PyPipeline& self) { return self.processor->rejection_error(); })
+      .def("spool_error", [](const PyPipeline& self) { return self.processor->spool_error(); })
       .def("describe", [](const PyPipeline& self) { return self.description; })
       .def(
           "_take_encoded",

@@ -13,6 +13,7 @@
 #include "chaostracing/exporter.hpp"
 #include "chaostracing/memory_exporter.hpp"
 #include "chaostracing/span.hpp"
+#include "chaostracing/spool.hpp"
 
 namespace chaostracing::bindings {
 
@@ -23,6 +24,11 @@ struct PyExporter {
   std::unique_ptr<Exporter> exporter;
   std::string description;
   std::shared_ptr<ExportedBatches> memory;  // set for _memory_exporter() only
+};
+
+// A spool opened from Python; shared with the Pipelines that write to it.
+struct PySpool {
+  std::shared_ptr<Spool> spool;
 };
 
 // UTF-8 bytes of a str. Lone surrogates become '?' instead of raising, since span data must
@@ -36,6 +42,7 @@ std::vector<Attribute> to_attributes(nb::handle mapping, const char* what);
 void bind_span(nb::module_& m);
 void bind_export(nb::module_& m);
 void bind_config(nb::module_& m);
+void bind_spool(nb::module_& m);
 void bind_propagation(nb::module_& m);
 
 }  // namespace chaostracing::bindings

@@ -16,5 +16,6 @@ NB_MODULE(_core, m) {
   bind_export(m);
   bind_span(m);
   bind_config(m);
+  bind_spool(m);
   bind_propagation(m);
 }

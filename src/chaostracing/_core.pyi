@@ -3,7 +3,7 @@
 Hand-written to match bindings/*.cpp; keep them in step.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 __version__: str
@@ -159,8 +159,15 @@ class Pipeline:
         max_export_batch_size: int = 512,
         schedule_delay_ms: int = 1000,
         export_timeout_ms: int = 10000,
+        max_queue_bytes: int = 33554432,
+        spool: Spool | None = None,
     ) -> None:
         """Takes the exporter over.
+
+        Spans past max_queue_size or max_queue_bytes, batches whose export failed and spans
+        left at the shutdown deadline go to the spool (keyed by the exporter's describe()),
+        or are dropped without one; the export thread replays what the spool holds for the
+        same destination.
 
         Raises:
             ValueError: the exporter is already used by another Pipeline, or a size or
@@ -197,7 +204,12 @@ class Pipeline:
         return the first result. Releases the GIL.
         """
     def stats(self) -> dict[str, int]:
-        """Counters: queued, exported, failed, dropped."""
+        """Counters: queued, exported, failed, spooled, dropped, rejected (the part of
+        dropped the backend refused) and replayed (spans of earlier runs delivered)."""
+    def rejection_error(self) -> str:
+        """Why the backend refused the last batch it rejected, "" if none."""
+    def spool_error(self) -> str:
+        """The spool's most recent error, "" if none (or no spool)."""
     def last_error(self) -> str:
         """The exporter's most recent error, "" if none."""
     def describe(self) -> str:
@@ -273,3 +285,39 @@ def format_baggage(baggage: Mapping[str, str]) -> str:
     Keys that are not HTTP tokens are skipped; members past 180 or 8192 bytes are
     left out.
     """
+
+class Spool:
+    """The on-disk spool of batches that could not be delivered: a private directory
+    (0700, files 0600) of CRC-framed, fsync'd records, replayed at-least-once."""
+
+    def __init__(self, path: str, *, max_bytes: int = 268435456) -> None:
+        """Opens (creating it if needed) the spool directory.
+
+        Raises:
+            OSError: the directory cannot be created, or belongs to another user.
+            ValueError: max_bytes is not positive.
+        """
+    def directory(self) -> str: ...
+    def append(self, destination: str, payload: bytes, span_count: int) -> bool:
+        """Appends one record (payload: an OTLP protobuf ExportTraceServiceRequest);
+        False (see last_error()) when the spool is full or the disk fails."""
+    def stats(self, destination: str = "") -> dict[str, int]:
+        """Pending records, spans, bytes and segments ("" = every destination)."""
+    def pending(self, destination: str = "") -> list[dict[str, Any]]:
+        """Pending records, oldest first: destination, span_count, created_unix_nano, payload."""
+    def replay(
+        self,
+        exporter: Exporter,
+        *,
+        destination: str | None = None,
+        timeout_ms: int = 10000,
+        progress: Callable[[int, int], object] | None = None,
+    ) -> dict[str, Any]:
+        """Delivers the records of `destination` (default: the exporter's describe())
+        through `exporter`, each removed once delivered or rejected; stops at the first
+        failure. progress(records, spans) after each record. Releases the GIL.
+
+        Returns records_delivered, spans_delivered, records_rejected, spans_rejected,
+        stopped (a delivery failed), busy (another replay holds the lock), last_error.
+        """
+    def last_error(self) -> str: ...

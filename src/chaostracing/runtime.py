@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from importlib import metadata
 from typing import Any
 
-from chaostracing import _core
+from chaostracing import _core, delivery
 from chaostracing.config import TracingConfig
 from chaostracing.content import Redactor, secret_values
 from chaostracing.interruptions import InterruptionEvents, SignalWatch
@@ -161,6 +161,8 @@ def configure(
             scope_name="chaostracing",
             scope_version=_version("chaostoolkit-opentracing"),
             export_timeout_ms=config.timeout_ms,
+            # Caps and the spool: nothing undeliverable is lost (chaostracing.delivery).
+            **delivery.pipeline_options(config.provider),
         )
         journal_entry: dict[str, Any] = {
             "trace_file" if config.provider == "file" else "endpoint": _destination(config)
@@ -203,17 +205,11 @@ def finish() -> None:
     cut_short = run.end_open_spans()
     if cut_short:
         logger.debug("chaostracing: ended %d spans left open by the run", cut_short)
-    delivered = run.pipeline.shutdown(timeout_ms=config.timeout_ms + _SHUTDOWN_MARGIN_MS)
+    # Deliver within the exit deadline, spool the rest, say what became of every span.
+    exit_ms = delivery.exit_timeout_ms(config.timeout_ms)
+    delivered = run.pipeline.shutdown(timeout_ms=exit_ms + _SHUTDOWN_MARGIN_MS)
+    delivery.report(run.pipeline, delivered)
     stats = run.pipeline.stats()
-    undelivered = stats["failed"] + stats["dropped"]
-    if not delivered or undelivered:
-        logger.warning(
-            "chaostracing: %d of %d spans could not be delivered to %s: %s",
-            undelivered or stats["queued"] - stats["exported"],
-            stats["queued"],
-            run.pipeline.describe(),
-            run.pipeline.last_error() or "export did not finish in time",
-        )
     logger.info(
         "chaostracing: trace %s (%d spans) sent to %s",
         run.trace_id,

@@ -30,5 +30,6 @@ spans = [s for line in open(path) for rs in json.loads(line)["resourceSpans"]
          for ss in rs["scopeSpans"] for s in ss["spans"]]
 print(f"\ntrace id:   {spans[0]['traceId']}  ({len(spans)} spans)")
 print(f"trace file: {path}")
+print(f"report:     {path.removesuffix('.trace.jsonl')}.report.html")
 PYEOF
 exit $status

@@ -14,6 +14,9 @@ ctest --test-dir "$ROOT/build/cpp-tests" --output-on-failure
 echo "== Fuzzing, short mode: 10 s per parser with libFuzzer, ASan and UBSan (scripts/fuzz.sh)"
 "$ROOT/scripts/fuzz.sh" 10
 
+echo "== Test bed: real Collector, Jaeger and Zipkin (built once, cached)"
+"$ROOT/testbed/install.sh" all >/dev/null
+
 echo "== Python: pytest"
 cd "$ROOT"
 "$ROOT/.venv/bin/python" -m pytest "$@"

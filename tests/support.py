@@ -121,8 +121,10 @@ def parse_otlp_json(text: str | bytes) -> ExportTraceServiceRequest:
 def read_trace_file(path: Path) -> list[Span]:
     """Spans of an OTLP/JSON lines file, one ExportTraceServiceRequest a line."""
     spans: list[Span] = []
-    for line in path.read_text().splitlines():
-        spans.extend(spans_of(parse_otlp_json(line)))
+    # Split on "\n" only: str.splitlines() also breaks at U+2028 inside strings.
+    for line in path.read_text().split("\n"):
+        if line:
+            spans.extend(spans_of(parse_otlp_json(line)))
     return spans
 
 

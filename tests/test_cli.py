@@ -91,7 +91,7 @@ def test_report_of_a_journal_rebuilds_the_trace_in_memory(untraced, tmp_path):
 def test_report_link_template_from_option_or_environment(traced, tmp_path, monkeypatch):
     out = tmp_path / "r.html"
     trace_id = read_spans(traced.trace_file)[0].trace_id
-    monkeypatch.setenv("CHAOSTRACING_TRACE_URL_TEMPLATE", "https://tempo/t/{trace_id}")
+    monkeypatch.setenv("CHAOSTRACING_TRACE_URL", "https://tempo/t/{trace_id}")
     assert invoke("report", traced.trace_file, "-o", out).exit_code == 0
     assert f"https://tempo/t/{trace_id}" in out.read_text()
     result = invoke(

@@ -102,3 +102,54 @@ def test_timeout_must_be_positive_milliseconds():
     assert config.errors == [
         "timeout_ms='-5' is not a timeout; accepted: a positive whole number of milliseconds"
     ]
+
+
+def test_legacy_opentelemetry_provider_with_oltp_http_maps_to_otlp():
+    config = resolve(
+        {},
+        {
+            "tracing_provider": "opentelemetry",
+            "tracing_opentelemetry_exporter": "oltp-http",
+            "tracing_opentelemetry_collector_endpoint": "http://collector:4318/v1/traces",
+            "tracing_opentelemetry_collector_headers": {"x-team": "sre"},
+        },
+        environ={},
+    )
+    assert config.errors == []
+    assert config.provider == "otlp"
+    assert config.protocol == "http/protobuf"
+    assert config.endpoint == "http://collector:4318/v1/traces"
+    assert config.headers == [("x-team", "sre")]
+
+
+def test_legacy_exporter_that_we_do_not_have_is_reported_and_falls_back():
+    config = resolve({"provider": "opentelemetry", "exporter": "jaeger-grpc"}, {}, environ={})
+    assert config.provider == "file" and config.embedded_default
+    assert config.errors == [
+        "exporter='jaeger-grpc' is not supported with the opentelemetry provider; "
+        "accepted: oltp-http, oltp-grpc, jaeger-thrift"
+    ]
+
+
+def test_legacy_baggage_prefix_switches_to_b3():
+    config = resolve(
+        {"provider": "opentelemetry", "exporter": "oltp-http", "baggage_prefix": "b3"},
+        {},
+        environ={},
+    )
+    assert config.propagators == ("b3",)
+
+
+def test_legacy_jaeger_header_names_are_kept():
+    config = resolve({"id_name": "x-trace", "baggage_prefix": "ctx-"}, {}, environ={})
+    assert config.header_renames == {"uber-trace-id": "x-trace", "uberctx-": "ctx-"}
+
+
+def test_otel_propagators_variable_chooses_formats():
+    assert resolve({}, {}, environ={"OTEL_PROPAGATORS": "b3multi"}).propagators == ("b3multi",)
+    config = resolve({}, {}, environ={"OTEL_PROPAGATORS": "tracecontext,xray"})
+    assert config.propagators == ("tracecontext",)
+    assert config.errors == [
+        "OTEL_PROPAGATORS: 'xray' is not supported; accepted: tracecontext, baggage, b3, "
+        "b3multi, jaeger, none"
+    ]

@@ -201,3 +201,10 @@ def test_file_provider_writes_where_asked(tmp_path, service_url):
     run = chaos_run(experiment, tmp_path / "run")
     assert tree(read_trace_file(target)) == EXPECTED_TREE
     assert not run.trace_file.exists()
+
+
+def test_embedded_default_writes_an_html_report_beside_the_journal(traced_run):
+    report = traced_run.workdir / "journal.report.html"
+    html = report.read_text()
+    assert traced_run.spans()[0].trace_id in html
+    assert f"report of the run in {report}" in traced_run.log

@@ -289,7 +289,7 @@ def test_write_report_replaces_the_file_and_reads_the_link_from_the_environment(
     trace_file.write_text(otlp_line([raw_span()]) + "\n")
     out = tmp_path / "journal.report.html"
     out.write_text("old")
-    monkeypatch.setenv("CHAOSTRACING_TRACE_URL_TEMPLATE", "https://tempo/trace/{trace_id}")
+    monkeypatch.setenv("CHAOSTRACING_TRACE_URL", "https://tempo/trace/{trace_id}")
     assert write_report(trace_file, out) == 1
     document = out.read_text()
     assert f"https://tempo/trace/{TRACE}" in document

@@ -34,9 +34,8 @@ __all__ = ["trace"]
 
 logger = logging.getLogger("chaostoolkit")
 
-# The report's backend link: the option, else these variables, first set wins.
-# CHAOSTRACING_TRACE_URL is the control's own variable for the same template.
-LINK_ENV = ("CHAOSTRACING_TRACE_URL_TEMPLATE", "CHAOSTRACING_TRACE_URL")
+# The report's backend link: the option, else the control's own variable.
+LINK_ENV = ("CHAOSTRACING_TRACE_URL",)
 _CONTROL_MODULES = ("chaostracing.control", "chaostracing.oltp")
 
 _file = click.Path(dir_okay=False, path_type=Path)
@@ -103,7 +102,7 @@ def trace() -> None:
     envvar=list(LINK_ENV),
     help="Backend link for the header, with {trace_id} in it, e.g. "
     "'http://localhost:16686/trace/{trace_id}' "
-    "[env: CHAOSTRACING_TRACE_URL_TEMPLATE, CHAOSTRACING_TRACE_URL].",
+    "[env: CHAOSTRACING_TRACE_URL].",
 )
 def report(source: Path, output: Path | None, link_template: str | None) -> None:
     """Write the HTML report of a run: a waterfall of its spans.

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from chaostracing import _core
+from chaostracing import legacy as _legacy
+from chaostracing import propagation as _propagation
 
 __all__ = [
     "ARGUMENT_KEYS",
@@ -96,6 +98,11 @@ class TracingConfig:
 
 
 class _Source:
+    #: Header formats written into HTTP activities and read from TRACEPARENT.
+    propagators: tuple[str, ...] = ("tracecontext", "baggage")
+    #: Header renames of the existing Jaeger setup (``tracing_id_name``,
+    #: ``baggage_prefix``): written name prefix -> the user's.
+    header_renames: dict[str, str] = field(default_factory=dict)
     """Looks a setting up in the arguments, then in the configuration."""
 
     def __init__(self, arguments: Mapping[str, Any], configuration: Mapping[str, Any]) -> None:
@@ -201,7 +208,6 @@ def resolve(
 ) -> TracingConfig:
     """Merge every source into one :class:`TracingConfig`; never raises."""
     environ = os.environ if environ is None else environ
-    source = _Source(arguments or {}, configuration or {})
     config = TracingConfig()
     errors = config.errors
     config.service_name = environ.get("OTEL_SERVICE_NAME", "").strip() or "chaostoolkit"
@@ -215,6 +221,8 @@ def resolve(
     )
     env_endpoint_broken = env_names_endpoint and "endpoint" not in env["from_env"]
 
+    arguments, configuration = _legacy.translate(arguments or {}, configuration or {}, errors)
+    source = _Source(arguments, configuration)
     propagation = _choice(source, "propagation", PROPAGATIONS, errors)
     if propagation:
         config.propagation = propagation
@@ -229,6 +237,13 @@ def resolve(
         # otherwise the embedded default.
         provider = "otlp" if env_names_endpoint else "file"
     config.provider = provider
+        config.propagators = _propagation.formats_for(propagation)
+    elif environ.get("OTEL_PROPAGATORS", "").strip():
+        config.propagators, problems = _propagation.from_otel_propagators(
+            environ["OTEL_PROPAGATORS"]
+        )
+        errors.extend(problems)
+    _legacy_header_names(arguments, configuration, config)
     config.embedded_default = not provider_given and provider == "file"
 
     if provider == "noop":
@@ -291,6 +306,17 @@ def resolve(
     if _core.validate_endpoint(config.endpoint) is not None:
         return _fallback(config)
     return config
+
+
+def _legacy_header_names(
+    arguments: Mapping[str, Any], configuration: Mapping[str, Any], config: TracingConfig
+) -> None:
+    id_name = arguments.get("id_name", configuration.get("tracing_id_name"))
+    if id_name:
+        config.header_renames["uber-trace-id"] = str(id_name)
+    prefix = arguments.get("baggage_prefix", configuration.get("baggage_prefix"))
+    if prefix:
+        config.header_renames["uberctx-"] = str(prefix)
 
 
 def _flag(value: Any) -> bool | None:

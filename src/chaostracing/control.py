@@ -29,6 +29,8 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from chaoslib.run import RunEventHandler
+
 from chaostracing import config as _config
 from chaostracing import runtime
 
@@ -90,21 +92,60 @@ def configure_control(
     event_registry: Any = None,
     **kwargs: Any,
 ) -> None:
-    arguments = {k: v for k, v in kwargs.items() if k in _config.ARGUMENT_KEYS}
-    for key in sorted(set(kwargs) - set(arguments) - _config.LEGACY_ARGUMENT_KEYS):
+    known = _config.ARGUMENT_KEYS.keys() | _config.LEGACY_ARGUMENT_KEYS
+    arguments = {k: v for k, v in kwargs.items() if k in known}
+    for key in sorted(set(kwargs) - set(arguments)):
         logger.warning(
             "chaostracing: unknown control argument %r; accepted: %s",
             key,
             ", ".join(_config.ARGUMENT_KEYS),
         )
     resolved = _config.resolve(arguments, configuration, journal_path=journal_path())
-    runtime.configure(
+    run = runtime.configure(
         resolved,
         experiment=experiment,
         configuration=configuration,
         secrets=secrets,
         event_registry=event_registry,
     )
+    if run is not None and event_registry is not None and _hypothesis_only(experiment, settings):
+        # chaoslib applies a hypothesis-level control to the hypothesis hooks
+        # only; its probes come through the run events.
+        event_registry.register(_HypothesisProbes(run))
+
+
+def _declares_us(controls: Any) -> bool:
+    if isinstance(controls, Mapping):
+        controls = list(controls.values())
+    return any(
+        isinstance(c, Mapping) and (c.get("provider") or {}).get("module") == __name__
+        for c in controls or []
+    )
+
+
+def _hypothesis_only(
+    experiment: Mapping[str, Any] | None, settings: Mapping[str, Any] | None
+) -> bool:
+    """Declared in the steady-state hypothesis and nowhere above it."""
+    experiment = experiment or {}
+    hypothesis = experiment.get("steady-state-hypothesis") or {}
+    return (
+        _declares_us(hypothesis.get("controls"))
+        and not _declares_us(experiment.get("controls"))
+        and not _declares_us((settings or {}).get("controls"))
+    )
+
+
+class _HypothesisProbes(RunEventHandler):  # type: ignore[misc]
+    def __init__(self, run: Any) -> None:
+        self._run = run
+
+    def start_activity(self, activity: Mapping[str, Any]) -> None:
+        if self._run.in_hypothesis():
+            self._run.activity_started(activity)
+
+    def activity_completed(self, activity: Mapping[str, Any], run: Any) -> None:
+        self._run.activity_finished(activity, run)
 
 
 @_never_raises

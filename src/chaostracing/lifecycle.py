@@ -34,7 +34,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Protocol
 
 from chaostracing import _core
 from chaostracing.content import (
@@ -64,6 +64,22 @@ class Content:
     trace_url: str = ""
 
 
+class Injector(Protocol):
+    """Carries a span's context into the provider call of an activity."""
+
+    def begin(self, activity: Mapping[str, Any], span: _core.Span) -> object | None: ...
+
+    def end(self, token: object | None) -> None: ...
+
+
+class Binder(Protocol):
+    """Makes a span current in the calling thread's context (OpenTelemetry)."""
+
+    def attach(self, span: _core.Span) -> Any: ...
+
+    def detach(self, token: Any) -> None: ...
+
+
 @dataclass
 class _Open:
     span: _core.Span
@@ -72,6 +88,10 @@ class _Open:
     depth: int = 1
     # Started by a before-hook (covers the pauses) rather than by an event.
     by_hook: bool = False
+    # Context token of the thread the span was made current in.
+    token: Any = None
+    # What the injector carries for this activity, to undo at its end.
+    injected: object | None = None
 
 
 @dataclass
@@ -111,9 +131,22 @@ def _exception_of(run: Mapping[str, Any]) -> tuple[str, str, str]:
 class RunTracer:
     """Spans of one ``chaos run``; thread-safe."""
 
-    def __init__(self, pipeline: _core.Pipeline, content: Content | None = None) -> None:
+    def __init__(
+        self,
+        pipeline: _core.Pipeline,
+        content: Content | None = None,
+        binder: Binder | None = None,
+        injector: Injector | None = None,
+        propagators: tuple[str, ...] = ("tracecontext", "baggage"),
+        remote_parent: Any = None,
+    ) -> None:
         self.pipeline = pipeline
         self.content = content or Content()
+        self.propagators = propagators
+        self._binder = binder
+        self._injector = injector
+        # The caller's span (TRACEPARENT of a CI job): the experiment's parent.
+        self._remote = remote_parent
         self._lock = threading.Lock()
         self._experiment: _core.Span | None = None
         self._experiment_dry: Any = None
@@ -139,6 +172,10 @@ class RunTracer:
     @property
     def experiment_span(self) -> _core.Span | None:
         return self._experiment
+
+    def in_hypothesis(self) -> bool:
+        """Whether a hypothesis span is open in the calling thread."""
+        return threading.get_ident() in self._hypothesis_of_thread
 
     def current_span(self) -> _core.Span | None:
         """The innermost span open in the calling thread (for other extensions)."""
@@ -174,8 +211,18 @@ class RunTracer:
             return None
         if parent is None and self._experiment is not None:
             parent = self._experiment
-        span = self.pipeline.start_span(name, parent=parent, attributes=attributes)
-        self._open[key] = _Open(span, by_hook=by_hook)
+        if parent is None and self._remote is not None:
+            span = self.pipeline.start_span(
+                name,
+                trace_id=self._remote.trace_id,
+                parent_span_id=self._remote.span_id,
+                trace_state=self._remote.trace_state,
+                attributes=attributes,
+            )
+        else:
+            span = self.pipeline.start_span(name, parent=parent, attributes=attributes)
+        token = self._binder.attach(span) if self._binder is not None else None
+        self._open[key] = _Open(span, by_hook=by_hook, token=token)
         if not self._first_trace_id:
             self._first_trace_id = span.trace_id_hex
         return span
@@ -190,6 +237,10 @@ class RunTracer:
         if opened.depth > 0:
             return None
         del self._open[key]
+        if opened.token is not None and self._binder is not None:
+            self._binder.detach(opened.token)
+        if opened.injected is not None and self._injector is not None:
+            self._injector.end(opened.injected)
         return opened
 
     def _text(self, value: str) -> str:
@@ -201,6 +252,9 @@ class RunTracer:
             self._main_thread = threading.get_ident()
             self._experiment_dry = experiment.get("dry")
             attributes = experiment_attributes(experiment, self.content.redactor)
+            if self._remote is not None:
+                for key, value in self._remote.baggage.items():
+                    attributes[f"baggage.{key}"] = self._text(value)
             if self.content.run_id:
                 attributes["chaostoolkit.run.id"] = self.content.run_id
             if self.content.cicd:
@@ -421,7 +475,11 @@ class RunTracer:
             if self.content.cicd:
                 attributes["cicd.pipeline.task.name"] = attributes["chaostoolkit.activity.name"]
             name = f"activity: {attributes['chaostoolkit.activity.name']}"
-            self._start("activity", activity, name, parent, attributes, by_hook)
+            span = self._start("activity", activity, name, parent, attributes, by_hook)
+            if span is not None and self._injector is not None:
+                self._open[self._key("activity", activity)].injected = self._injector.begin(
+                    activity, span
+                )
 
     def activity_finished(
         self,

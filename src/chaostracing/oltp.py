@@ -149,6 +149,9 @@ def _configure(
     run = runtime.configure(_config.resolve(arguments, configuration, journal_path=journal_path()))
     if run is None:
         return
+    from chaostracing.otel.instrumentation import instrument
+
+    instrument({k: v for k, v in kwargs.items() if k in _INSTRUMENTATION_FLAGS})
     if already is not None:
         # Declared twice: the first declaration's handler drives the run; this
         # one only holds a reference, released by its own `finish`.

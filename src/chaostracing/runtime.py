@@ -22,9 +22,10 @@ from collections.abc import Mapping
 from importlib import metadata
 from typing import Any
 
-from chaostracing import _core, delivery
+from chaostracing import _core, delivery, propagation
 from chaostracing.config import TracingConfig
 from chaostracing.content import Redactor, secret_values
+from chaostracing.injection import Injector
 from chaostracing.interruptions import InterruptionEvents, SignalWatch
 from chaostracing.lifecycle import Content, RunTracer
 
@@ -175,7 +176,17 @@ def configure(
             journal_entry=journal_entry,
             trace_url=config.trace_url,
         )
-        _run = RunTracer(pipeline, content)
+        _run = RunTracer(
+            pipeline,
+            content,
+            binder=_otel_binder(content),
+            injector=Injector(config.propagators, rename=config.header_renames),
+            propagators=config.propagators,
+            remote_parent=propagation.from_environment(),
+        )
+        from chaostracing import opentracing_api
+
+        opentracing_api.install()
         _config = config
         _signals = SignalWatch(_run.interrupted)
         if event_registry is not None:
@@ -215,6 +226,18 @@ def finish() -> None:
         run.trace_id,
         stats["exported"],
         _destination(config),
+def _otel_binder(content: Content) -> Any:
+    """Other extensions' OpenTelemetry spans join the run (when the API is here)."""
+    from chaostracing import otel
+
+    if not otel.available():
+        return None
+    otel.install()
+    from chaostracing.otel.context import ContextBinder
+
+    return ContextBinder(content.redactor)
+
+
     )
     url = trace_url(run, config)
     if url:
@@ -228,3 +251,22 @@ def _at_exit() -> None:
         _references = 1 if pending else 0
     if pending:
         finish()
+    if config.provider == "file":
+        _write_report(config)
+
+
+def _write_report(config: TracingConfig) -> None:
+    """The HTML waterfall beside the trace file: ``journal.report.html``."""
+    from pathlib import Path
+
+    from chaostracing.report import write_report
+
+    trace_file = Path(config.path)
+    name = trace_file.name.removesuffix(".trace.jsonl").removesuffix(".jsonl")
+    out = trace_file.with_name(name + ".report.html")
+    try:
+        write_report(trace_file, out, link_template=config.trace_url)
+    except (OSError, ValueError) as error:
+        logger.warning("chaostracing: no HTML report: %s", error)
+        return
+    logger.info("chaostracing: report of the run in %s", out)

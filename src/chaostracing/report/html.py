@@ -29,7 +29,7 @@ from chaostracing.trace_file import Span, read_trace_file
 __all__ = ["LINK_TEMPLATE_ENV", "render_report", "trace_link", "write_report"]
 
 #: Environment variable holding the default backend link template.
-LINK_TEMPLATE_ENV = "CHAOSTRACING_TRACE_URL_TEMPLATE"
+LINK_TEMPLATE_ENV = "CHAOSTRACING_TRACE_URL"
 
 # Characters that must not appear raw inside a <script> element's JSON: "<"
 # and ">" could form "</script>" or "<!--", "&" keeps the text inert for any
@@ -125,7 +125,7 @@ def write_report(
 
     Args:
         link_template: backend URL with ``{trace_id}``; None means the
-            ``CHAOSTRACING_TRACE_URL_TEMPLATE`` environment variable, if set,
+            ``CHAOSTRACING_TRACE_URL`` environment variable, if set,
             and "" means no link.
 
     Returns:

@@ -220,7 +220,8 @@ def test_many_threads_ending_spans_while_export_runs_lose_nothing(spool_dir, bac
     assert stats["exported"] + stats["spooled"] + stats["dropped"] == total
     assert stats["dropped"] == 0 or stats["spooled"] > 0  # overflow goes to the spool first
     spooled = spooled_span_ids(spool)
-    assert len(spooled) == stats["spooled"]
+    # Spooled spans are still there, or were sent from the spool once the backend answered.
+    assert len(spooled) + stats["replayed"] == stats["spooled"]
     assert received | spooled <= all_ids
     if backend == "up":
-        assert len(received) == stats["exported"]
+        assert len(received) == stats["exported"] + stats["replayed"]

@@ -161,6 +161,8 @@ void spool_unlocked(std::unique_lock<std::mutex>& lock, BatchState& s,
 // Sends up to kReplayRecordsPerStep spooled records of earlier runs. Called without the lock.
 // False when nothing more should be tried for now.
 bool replay_step(BatchState& s, Clock::time_point deadline_cap) noexcept {
+  // What this run spooled while the backend was away is due too.
+  s.spool->seal();
   const ReplayResult result = s.spool->replay(
       s.destination,
       [&](const SpoolRecord& record) {

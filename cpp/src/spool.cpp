@@ -328,6 +328,11 @@ std::string Spool::last_error() const {
   return last_error_;
 }
 
+void Spool::seal() noexcept {
+  std::lock_guard lock(write_mu_);
+  for (auto& [destination, writer] : writers_) close_writer(writer);
+}
+
 void Spool::close_writer(Writer& writer) noexcept {
   if (writer.fd >= 0) ::close(writer.fd);  // also releases the flock
   writer = Writer{};

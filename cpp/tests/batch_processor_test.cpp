@@ -289,7 +289,13 @@ TEST(BatchProcessor, QueueOverflowGoesToTheSpoolNotAway) {
   EXPECT_EQ(stats.exported, 8u);
   EXPECT_EQ(stats.spooled, 4u);
   EXPECT_EQ(stats.dropped, 1u);
-  EXPECT_EQ(spooled_ids(tmp.path()), range(9, 12));
+  // The backend answers again, so the worker may already have sent them from the spool.
+  if (stats.replayed == 0) {
+    EXPECT_EQ(spooled_ids(tmp.path()), range(9, 12));
+  } else {
+    EXPECT_EQ(stats.replayed, 4u);
+    EXPECT_TRUE(spooled_ids(tmp.path()).empty());
+  }
 }
 
 TEST(BatchProcessor, ByteCapBoundsTheQueue) {
@@ -317,7 +323,7 @@ TEST(BatchProcessor, ByteCapBoundsTheQueue) {
   const auto stats = f.processor.stats();
   EXPECT_EQ(stats.exported, 4u);
   EXPECT_EQ(stats.spooled, 2u);
-  EXPECT_EQ(spooled_ids(tmp.path()), range(5, 6));
+  EXPECT_EQ(spooled_ids(tmp.path()).size() + stats.replayed, 2u);
 }
 
 TEST(BatchProcessor, WhatIsLeftAtTheShutdownDeadlineIsSpooledEvenWithAStuckExporter) {
@@ -389,8 +395,8 @@ TEST(BatchProcessor, ConcurrentProducersWithSpoolAreAllAccounted) {
   const auto stats = f.processor.stats();
   EXPECT_EQ(stats.queued + stats.dropped, 2000u);
   EXPECT_EQ(stats.exported + stats.spooled + stats.dropped, 2000u);
-  auto spooled = spooled_ids(tmp.path());
-  EXPECT_EQ(spooled.size(), stats.spooled);
+  // What was spooled is in the spool still, or was sent from it once the exporter recovered.
+  EXPECT_EQ(spooled_ids(tmp.path()).size() + stats.replayed, stats.spooled);
 }
 
 }  // namespace

@@ -240,6 +240,17 @@ TEST(Spool, SegmentsOfALiveWriterAreNotReplayed) {
   EXPECT_EQ(replay_all(reader, "d"), std::vector<std::string>{"live"});
 }
 
+TEST(Spool, SealedSegmentsOfThisProcessAreReplayable) {
+  TempDir tmp;
+  Spool spool({.directory = tmp.path()});
+  ASSERT_TRUE(spool.append(record("d", "mine")));
+  EXPECT_TRUE(replay_all(spool, "d").empty());  // still being written
+  spool.seal();
+  EXPECT_EQ(replay_all(spool, "d"), std::vector<std::string>{"mine"});
+  ASSERT_TRUE(spool.append(record("d", "later")));  // a new segment
+  EXPECT_EQ(spool.stats("d").records, 1u);
+}
+
 TEST(Spool, TwoReplaysDoNotInterleave) {
   TempDir tmp;
   {

@@ -112,6 +112,10 @@ class Spool {
                       const std::function<DeliveryOutcome(const SpoolRecord&)>& deliver,
                       std::size_t max_records = SIZE_MAX) noexcept;
 
+  // Closes the segments this object is writing (the next append starts a new one), so that a
+  // replay — this process's own included — may take what they hold.
+  void seal() noexcept;
+
   // What is pending for `destination` ("" = all), this process's own segments included.
   SpoolStats stats(std::string_view destination = {}) const noexcept;
   std::vector<SpoolRecord> pending(std::string_view destination = {}) const;

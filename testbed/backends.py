@@ -41,6 +41,7 @@ __all__ = [
     "HOST",
     "Collector",
     "Jaeger",
+    "Toxiproxy",
     "Zipkin",
     "ensure_installed",
     "http_request",
@@ -49,7 +50,7 @@ __all__ = [
 HOST = "127.0.0.1"
 TESTBED_DIR = Path(__file__).resolve().parent
 INSTALL_SH = TESTBED_DIR / "install.sh"
-COMPONENTS = ("collector", "jaeger", "zipkin")
+COMPONENTS = ("collector", "jaeger", "zipkin", "toxiproxy")
 
 # A first collector or Jaeger build takes minutes; a cached one well under 1 s.
 INSTALL_TIMEOUT_S = float(os.environ.get("CHAOSTRACING_INSTALL_TIMEOUT", "3600"))
@@ -63,7 +64,7 @@ _install_lock = threading.Lock()
 
 
 def ensure_installed(name: str) -> Path:
-    """Install ``name`` (collector, jaeger or zipkin) if needed; return its path.
+    """Install ``name`` (collector, jaeger, zipkin or toxiproxy) if needed; return its path.
 
     The path is the executable, or the exec jar for Zipkin. Runs ``install.sh``
     (fast when cached) once per process. Raises ``RuntimeError`` carrying the
@@ -871,6 +872,84 @@ class Zipkin(_Backend):
                 )
             )
         return found
+
+
+# --------------------------------------------------------------- toxiproxy --
+
+
+class Toxiproxy(_Backend):
+    """Shopify's toxiproxy: TCP proxies on loopback whose faults (latency,
+    timeouts, refused connections) are set through its HTTP API.
+
+        with Toxiproxy(tmp) as toxi:
+            port = toxi.create_proxy("otlp", upstream=f"127.0.0.1:{col.otlp_http_port}")
+            toxi.add_toxic("otlp", "latency", {"latency": 2000})
+    """
+
+    name = "toxiproxy"
+    tcp_port_names = ("api",)
+    start_timeout = 30.0
+
+    @property
+    def api_url(self) -> str:
+        return self._url("api")
+
+    def _prepare(self) -> list[str]:
+        return [str(self.binary), "-host", HOST, "-port", str(self.ports["api"])]
+
+    def _is_ready(self) -> bool:
+        return _http_ok("GET", self._url("api", "/version"))
+
+    def _call(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        status, reply = http_request(
+            method, self._url("api", path), data, {"Content-Type": "application/json"}
+        )
+        if not 200 <= status < 300:
+            raise BackendError(self._failure(f"{method} {path} -> HTTP {status}: {reply[:300]!r}"))
+        return json.loads(reply) if reply.strip() else None
+
+    def create_proxy(self, name: str, upstream: str, listen_port: int | None = None) -> int:
+        """A proxy from ``127.0.0.1:<port>`` to ``upstream`` (``host:port``); its port."""
+        port = listen_port or free_ports(tcp=1)[0][0]
+        self._call(
+            "POST",
+            "/proxies",
+            {"name": name, "listen": f"{HOST}:{port}", "upstream": upstream, "enabled": True},
+        )
+        return port
+
+    def add_toxic(
+        self,
+        proxy: str,
+        kind: str,
+        attributes: Mapping[str, Any],
+        *,
+        name: str | None = None,
+        stream: str = "downstream",
+        toxicity: float = 1.0,
+    ) -> str:
+        """Add a toxic (``latency``, ``timeout``, ``reset_peer``...); returns its name."""
+        toxic = name or f"{kind}_{stream}"
+        self._call(
+            "POST",
+            f"/proxies/{proxy}/toxics",
+            {
+                "name": toxic,
+                "type": kind,
+                "stream": stream,
+                "toxicity": toxicity,
+                "attributes": dict(attributes),
+            },
+        )
+        return toxic
+
+    def remove_toxic(self, proxy: str, toxic: str) -> None:
+        self._call("DELETE", f"/proxies/{proxy}/toxics/{toxic}")
+
+    def set_enabled(self, proxy: str, enabled: bool) -> None:
+        """A disabled proxy refuses connections (and cuts the open ones)."""
+        self._call("POST", f"/proxies/{proxy}", {"enabled": enabled})
 
 
 def _find_java() -> str:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the real tracing backends used by the chaostracing integration tests.
 #
-#   testbed/install.sh [collector|jaeger|zipkin|all]...    (default: all)
+#   testbed/install.sh [collector|jaeger|zipkin|toxiproxy|all]...    (default: all)
 #
 # Everything goes into a cache folder keyed by version, and a component that is
 # already there is not rebuilt:
@@ -21,6 +21,7 @@
 #   JAEGER_V2_LABEL           which v2 release that tag is (the cache key)
 #   JAEGER_V1_VERSION         Jaeger v1 all-in-one fallback version
 #   ZIPKIN_VERSION            io.zipkin:zipkin-server version
+#   TOXIPROXY_VERSION         github.com/Shopify/toxiproxy/v2 version (the fault proxy)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -39,6 +40,8 @@ JAEGER_V2_LABEL="${JAEGER_V2_LABEL:-v2.13.0}"
 # Newest v1 tag whose go.mod has no replace directive (v1 is end-of-life).
 JAEGER_V1_VERSION="${JAEGER_V1_VERSION:-v1.48.0}"
 ZIPKIN_VERSION="${ZIPKIN_VERSION:-3.6.1}"
+# The module proxy reachable here lists v2.3.0 and v2.5.0 of toxiproxy/v2 only.
+TOXIPROXY_VERSION="${TOXIPROXY_VERSION:-v2.5.0}"
 MAVEN_DEPENDENCY_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:3.11.0"
 
 log() { printf '[testbed/install] %s\n' "$*" >&2; }
@@ -227,6 +230,26 @@ install_zipkin() {
     echo "zipkin=$jar"
 }
 
+# ---------------------------------------------------------------- toxiproxy --
+# A TCP fault proxy (latency, timeouts, cut connections) put between the exporter and a
+# backend by the delivery fault tests.
+install_toxiproxy() {
+    local dir="$CACHE_ROOT/toxiproxy/$TOXIPROXY_VERSION" t0
+    if [[ -x "$dir/toxiproxy-server" ]]; then
+        log "toxiproxy: cached ($TOXIPROXY_VERSION)"; echo "toxiproxy=$dir/toxiproxy-server"; return 0
+    fi
+    command -v go >/dev/null || die "toxiproxy: 'go' is not on PATH"
+    go_env
+    mkdir -p "$dir"
+    t0="$(now)"
+    step "toxiproxy: go install cmd/server@$TOXIPROXY_VERSION" "$dir/install.log" \
+        env GOBIN="$dir" go install -trimpath -ldflags="-s -w" \
+        "github.com/Shopify/toxiproxy/v2/cmd/server@$TOXIPROXY_VERSION" || return 1
+    mv "$dir/server" "$dir/toxiproxy-server"
+    log "toxiproxy: installed in $(elapsed "$t0")s"
+    echo "toxiproxy=$dir/toxiproxy-server"
+}
+
 # --------------------------------------------------------------------- main --
 main() {
     local targets=("$@") t rc=0
@@ -234,10 +257,10 @@ main() {
     local expanded=()
     for t in "${targets[@]}"; do
         case "$t" in
-            all) expanded+=(zipkin collector jaeger) ;;
-            collector | jaeger | zipkin) expanded+=("$t") ;;
-            -h | --help) sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-            *) die "unknown component '$t' (want collector, jaeger, zipkin or all)" ;;
+            all) expanded+=(zipkin collector jaeger toxiproxy) ;;
+            collector | jaeger | zipkin | toxiproxy) expanded+=("$t") ;;
+            -h | --help) sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+            *) die "unknown component '$t' (want collector, jaeger, zipkin, toxiproxy or all)" ;;
         esac
     done
     mkdir -p "$CACHE_ROOT"

@@ -7,7 +7,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SECONDS_PER_TARGET="${1:-30}"
-TARGETS=(tracecontext baggage b3 jaeger otel_env)
+TARGETS=(tracecontext baggage b3 jaeger otel_env spool_record)
 BUILD="$ROOT/build/fuzz"
 
 DEBIAN_PACKAGES=(clang-14 libclang-rt-14-dev cmake ninja-build pkg-config libcurl4-openssl-dev

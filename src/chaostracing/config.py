@@ -87,6 +87,11 @@ class TracingConfig:
     #: The embedded default's file, beside the journal.
     default_path: str = ""
     propagation: str = "tracecontext"
+    #: Header formats written into HTTP activities and read from TRACEPARENT.
+    propagators: tuple[str, ...] = ("tracecontext", "baggage")
+    #: Header renames of the existing Jaeger setup (``tracing_id_name``,
+    #: ``baggage_prefix``): written name prefix -> the user's.
+    header_renames: dict[str, str] = field(default_factory=dict)
     service_name: str = "chaostoolkit"
     #: Outputs, arguments and tolerances longer than this are cut, visibly.
     max_value_bytes: int = 4096
@@ -98,11 +103,6 @@ class TracingConfig:
 
 
 class _Source:
-    #: Header formats written into HTTP activities and read from TRACEPARENT.
-    propagators: tuple[str, ...] = ("tracecontext", "baggage")
-    #: Header renames of the existing Jaeger setup (``tracing_id_name``,
-    #: ``baggage_prefix``): written name prefix -> the user's.
-    header_renames: dict[str, str] = field(default_factory=dict)
     """Looks a setting up in the arguments, then in the configuration."""
 
     def __init__(self, arguments: Mapping[str, Any], configuration: Mapping[str, Any]) -> None:
@@ -210,6 +210,8 @@ def resolve(
     environ = os.environ if environ is None else environ
     config = TracingConfig()
     errors = config.errors
+    arguments, configuration = _legacy.translate(arguments or {}, configuration or {}, errors)
+    source = _Source(arguments, configuration)
     config.service_name = environ.get("OTEL_SERVICE_NAME", "").strip() or "chaostoolkit"
     config.path = config.default_path = default_trace_path(journal_path)
 
@@ -221,11 +223,16 @@ def resolve(
     )
     env_endpoint_broken = env_names_endpoint and "endpoint" not in env["from_env"]
 
-    arguments, configuration = _legacy.translate(arguments or {}, configuration or {}, errors)
-    source = _Source(arguments, configuration)
     propagation = _choice(source, "propagation", PROPAGATIONS, errors)
     if propagation:
         config.propagation = propagation
+        config.propagators = _propagation.formats_for(propagation)
+    elif environ.get("OTEL_PROPAGATORS", "").strip():
+        config.propagators, problems = _propagation.from_otel_propagators(
+            environ["OTEL_PROPAGATORS"]
+        )
+        errors.extend(problems)
+    _legacy_header_names(arguments, configuration, config)
     _content_settings(source, config, environ)
 
     provider_given = source.get("provider") is not None
@@ -237,13 +244,6 @@ def resolve(
         # otherwise the embedded default.
         provider = "otlp" if env_names_endpoint else "file"
     config.provider = provider
-        config.propagators = _propagation.formats_for(propagation)
-    elif environ.get("OTEL_PROPAGATORS", "").strip():
-        config.propagators, problems = _propagation.from_otel_propagators(
-            environ["OTEL_PROPAGATORS"]
-        )
-        errors.extend(problems)
-    _legacy_header_names(arguments, configuration, config)
     config.embedded_default = not provider_given and provider == "file"
 
     if provider == "noop":

@@ -198,6 +198,18 @@ def configure(
         return _run
 
 
+def _otel_binder(content: Content) -> Any:
+    """Other extensions' OpenTelemetry spans join the run (when the API is here)."""
+    from chaostracing import otel
+
+    if not otel.available():
+        return None
+    otel.install()
+    from chaostracing.otel.context import ContextBinder
+
+    return ContextBinder(content.redactor)
+
+
 def trace_url(run: RunTracer, config: TracingConfig) -> str:
     return config.trace_url.replace("{trace_id}", run.trace_id) if config.trace_url else ""
 
@@ -226,31 +238,10 @@ def finish() -> None:
         run.trace_id,
         stats["exported"],
         _destination(config),
-def _otel_binder(content: Content) -> Any:
-    """Other extensions' OpenTelemetry spans join the run (when the API is here)."""
-    from chaostracing import otel
-
-    if not otel.available():
-        return None
-    otel.install()
-    from chaostracing.otel.context import ContextBinder
-
-    return ContextBinder(content.redactor)
-
-
     )
     url = trace_url(run, config)
     if url:
         logger.info("chaostracing: see the trace at %s", url)
-
-
-def _at_exit() -> None:
-    global _references
-    with _lock:
-        pending = _run is not None
-        _references = 1 if pending else 0
-    if pending:
-        finish()
     if config.provider == "file":
         _write_report(config)
 
@@ -270,3 +261,12 @@ def _write_report(config: TracingConfig) -> None:
         logger.warning("chaostracing: no HTML report: %s", error)
         return
     logger.info("chaostracing: report of the run in %s", out)
+
+
+def _at_exit() -> None:
+    global _references
+    with _lock:
+        pending = _run is not None
+        _references = 1 if pending else 0
+    if pending:
+        finish()

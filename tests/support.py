@@ -381,3 +381,58 @@ def payments_service() -> Iterator[str]:
         finally:
             process.terminate()
             process.wait(timeout=10)
+
+
+SECRET_TOKEN = "s3cr3t-t0ken-do-not-leak"
+SECRET_PASSWORD = "hunter2-from-the-environment"
+
+
+def secrets_experiment(service_url: str) -> dict[str, Any]:
+    """An experiment using a secret token, an env-loaded password (run it with
+    PAYMENTS_DB_PASSWORD=SECRET_PASSWORD) and credential headers."""
+    token = SECRET_TOKEN
+    experiment = {
+        "version": "1.0.0",
+        "title": "Secrets stay home",
+        "description": "Uses a secret token, an env-loaded password and an auth header.",
+        "configuration": {
+            "service_url": service_url,
+            "db_password": {"type": "env", "key": "PAYMENTS_DB_PASSWORD"},
+        },
+        "secrets": {"payments": {"token": token}},
+        "method": [
+            {
+                "type": "action",
+                "name": "call-with-auth",
+                "provider": {
+                    "type": "http",
+                    "method": "POST",
+                    "url": f"{service_url}/fault?ms=1",
+                    "headers": {"Authorization": f"Bearer {token}", "Cookie": "sid=abcdef123"},
+                    "secrets": ["payments"],
+                },
+            },
+            {
+                "type": "probe",
+                "name": "echo-the-secrets",
+                "provider": {
+                    "type": "python",
+                    "module": "chaostest_activities",
+                    "func": "echo",
+                    "arguments": {"value": "token=${token} password=${db_password}"},
+                    "secrets": ["payments"],
+                },
+            },
+            {
+                "type": "action",
+                "name": "fail-with-the-secret",
+                "provider": {
+                    "type": "python",
+                    "module": "chaostest_activities",
+                    "func": "fail",
+                    "arguments": {"reason": "denied for ${db_password}"},
+                },
+            },
+        ],
+    }
+    return experiment

@@ -8,11 +8,14 @@ import signal
 import pytest
 
 from support import (
+    SECRET_PASSWORD,
+    SECRET_TOKEN,
     Span,
     chaos_finish,
     chaos_run,
     chaos_start,
     load_experiment,
+    secrets_experiment,
     tree,
     wait_for_log,
     with_control,
@@ -178,52 +181,8 @@ def test_dry_run_marks_the_activities_it_skips(tmp_path, service_url):
 
 
 def test_secrets_never_leave_the_process(tmp_path, service_url):
-    token = "s3cr3t-t0ken-do-not-leak"
-    password = "hunter2-from-the-environment"
-    experiment = {
-        "version": "1.0.0",
-        "title": "Secrets stay home",
-        "description": "Uses a secret token, an env-loaded password and an auth header.",
-        "configuration": {
-            "service_url": service_url,
-            "db_password": {"type": "env", "key": "PAYMENTS_DB_PASSWORD"},
-        },
-        "secrets": {"payments": {"token": token}},
-        "method": [
-            {
-                "type": "action",
-                "name": "call-with-auth",
-                "provider": {
-                    "type": "http",
-                    "method": "POST",
-                    "url": f"{service_url}/fault?ms=1",
-                    "headers": {"Authorization": f"Bearer {token}", "Cookie": "sid=abcdef123"},
-                    "secrets": ["payments"],
-                },
-            },
-            {
-                "type": "probe",
-                "name": "echo-the-secrets",
-                "provider": {
-                    "type": "python",
-                    "module": "chaostest_activities",
-                    "func": "echo",
-                    "arguments": {"value": "token=${token} password=${db_password}"},
-                    "secrets": ["payments"],
-                },
-            },
-            {
-                "type": "action",
-                "name": "fail-with-the-secret",
-                "provider": {
-                    "type": "python",
-                    "module": "chaostest_activities",
-                    "func": "fail",
-                    "arguments": {"reason": "denied for ${db_password}"},
-                },
-            },
-        ],
-    }
+    token, password = SECRET_TOKEN, SECRET_PASSWORD
+    experiment = secrets_experiment(service_url)
     run = chaos_run(with_control(experiment), tmp_path, env={"PAYMENTS_DB_PASSWORD": password})
     exported = run.trace_file.read_text()
     # The run really used them (the journal shows the echoed output)...

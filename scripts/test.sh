@@ -22,7 +22,7 @@ cd "$ROOT"
 "$ROOT/.venv/bin/python" -m pytest "$@"
 
 echo "== Benchmarks, short mode (keeps them working; no time is asserted)"
-"$ROOT/.venv/bin/python" "$ROOT/bench/span_cost.py" --short
+"$ROOT/.venv/bin/python" "$ROOT/bench/run.py" --short
 
 echo "== Python: ruff and mypy"
 "$ROOT/.venv/bin/ruff" check src tests examples bench

@@ -3,7 +3,10 @@
 // export thread's main cost (OTLP protobuf encoding of a full batch).
 #include <benchmark/benchmark.h>
 
+#include <atomic>
+#include <cstdlib>
 #include <memory>
+#include <new>
 #include <vector>
 
 #include "chaostracing/batch_processor.hpp"
@@ -11,6 +14,20 @@
 #include "chaostracing/encode/otlp_json.hpp"
 #include "chaostracing/encode/otlp_proto.hpp"
 #include "chaostracing/ids.hpp"
+
+// Every heap allocation in the process, counted, to report allocations per span.
+namespace {
+std::atomic<std::uint64_t> g_allocations{0};
+}  // namespace
+
+// noinline: GCC otherwise sees malloc paired with ::operator delete and warns.
+[[gnu::noinline]] void* operator new(std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace chaostracing {
 namespace {
@@ -45,7 +62,12 @@ void BM_SpanStartFiveAttributesEnd(benchmark::State& state) {
                                         .max_export_batch_size = 512,
                                         .schedule_delay = std::chrono::milliseconds(5)});
   const TraceId trace_id = new_trace_id();
+  const std::uint64_t allocations = g_allocations.load();
   for (auto _ : state) processor.on_end(make_span(trace_id));
+  // Includes the export thread's own allocations while the loop ran.
+  state.counters["allocs_per_span"] =
+      static_cast<double>(g_allocations.load() - allocations) /
+      static_cast<double>(state.iterations());
   processor.shutdown(std::chrono::seconds(10));
   state.counters["dropped"] = static_cast<double>(processor.stats().dropped);
 }

@@ -1,0 +1,514 @@
+"""The benchmark suite: chaostracing against what users would use instead,
+measured side by side in one run, printed as one table per item with ratios and
+the machine it ran on.
+
+    python bench/run.py            # the full suite (minutes)
+    python bench/run.py --short    # seconds: keeps every item working in CI
+
+References (opentelemetry-sdk with its OTLP/HTTP exporter, fastotel,
+honeycomb-pycpp) are installed into their own venv, ``.venv-bench`` (the
+``bench`` extra of pyproject.toml), so that they never change the test venv;
+a reference that does not install prints pip's error in place of its figures.
+Each measurement runs in a fresh process (bench/contenders.py). The real
+OpenTelemetry Collector comes from testbed/. No figure is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import tomllib
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+OURS_PY = Path(sys.executable)
+REF_VENV = ROOT / ".venv-bench"
+REF_PY = REF_VENV / "bin" / "python"
+REFERENCES = ("sdk", "fastotel", "honeycomb")
+LABEL = {
+    "ours": "chaostracing",
+    "sdk": "opentelemetry-sdk",
+    "fastotel": "fastotel",
+    "honeycomb": "honeycomb-pycpp",
+}
+DISTRIBUTION = {
+    "sdk": "opentelemetry-sdk",
+    "fastotel": "fastotel",
+    "honeycomb": "honeycomb-pycpp",
+}
+NOT_AVAILABLE = "-"
+
+# --- environment ------------------------------------------------------------
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} cpus, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M')}"
+    )
+
+
+def install_references() -> dict[str, str]:
+    """The reference venv; returns {contender: why it is missing} for failures."""
+    extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]["bench"]
+    if not REF_PY.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(REF_VENV)], check=True)
+    missing: dict[str, str] = {}
+    for requirement in extra:
+        name = re.split(r"[<>=!~\[ ]", requirement, maxsplit=1)[0]
+        if _installed(name):
+            continue
+        proc = subprocess.run(
+            [str(REF_PY), "-m", "pip", "install", "-q", "--disable-pip-version-check", requirement],
+            capture_output=True,
+            text=True,
+        )
+        if proc.returncode != 0:
+            lines = [line for line in proc.stderr.splitlines() if "ERROR" in line]
+            why = (lines or proc.stderr.splitlines() or ["pip failed"])[0].strip()
+            for who, dist in DISTRIBUTION.items():
+                if dist == name:
+                    missing[who] = f"not installed: {why}"
+    return missing
+
+
+def _installed(distribution: str) -> bool:
+    proc = subprocess.run(
+        [str(REF_PY), "-c", f"import importlib.metadata as m; m.version({distribution!r})"],
+        capture_output=True,
+    )
+    return proc.returncode == 0
+
+
+def versions() -> dict[str, str]:
+    out = {}
+    for who, dist in {"ours": "chaostoolkit-opentracing", **DISTRIBUTION}.items():
+        py = OURS_PY if who == "ours" else REF_PY
+        proc = subprocess.run(
+            [str(py), "-c", f"import importlib.metadata as m; print(m.version({dist!r}))"],
+            capture_output=True,
+            text=True,
+        )
+        out[who] = proc.stdout.strip() if proc.returncode == 0 else "?"
+    return out
+
+
+# --- running a contender ----------------------------------------------------
+
+
+def measure(item: str, who: str, n: int, endpoint: str = "") -> dict[str, Any] | str:
+    """The contender's figures, or a one-line reason why there are none."""
+    py = OURS_PY if who == "ours" else REF_PY
+    cmd = [str(py), str(BENCH / "contenders.py"), item, who, str(n)]
+    if endpoint:
+        cmd.append(endpoint)
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
+    except subprocess.TimeoutExpired:
+        return "timed out"
+    for line in proc.stdout.splitlines():
+        if line.startswith("@@result "):
+            result: dict[str, Any] = json.loads(line[len("@@result ") :])
+            return result
+    lines = (proc.stderr or proc.stdout).strip().splitlines()
+    return "failed: " + (lines[-1] if lines else f"exit {proc.returncode}")
+
+
+@contextmanager
+def null_sink() -> Iterator[str]:
+    proc = subprocess.Popen(
+        [str(OURS_PY), str(BENCH / "sink.py")], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        port = int(proc.stdout.readline())
+        yield f"http://127.0.0.1:{port}/v1/traces"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@contextmanager
+def collector() -> Iterator[Any]:
+    sys.path.insert(0, str(ROOT))
+    from testbed.backends import Collector
+
+    with (
+        tempfile.TemporaryDirectory(prefix="chaostracing-bench-") as tmp,
+        Collector(Path(tmp), debug_verbosity="basic") as col,
+    ):
+        yield col
+
+
+def received_spans(col: Any) -> int:
+    """Spans the Collector wrote to its file so far (OTLP/JSON, one spanId each)."""
+    count, tail = 0, b""
+    try:
+        with open(col.spans_file, "rb") as f:
+            while chunk := f.read(1 << 22):
+                data = tail + chunk
+                count += data.count(b'"spanId"')
+                tail = data[-7:]  # a marker cut between chunks is counted once
+    except FileNotFoundError:
+        return 0
+    return count
+
+
+# --- the table --------------------------------------------------------------
+
+
+class Table:
+    def __init__(self, title: str, unit: str, target: str, lower_is_better: bool = True) -> None:
+        self.title, self.unit, self.target = title, unit, target
+        self.lower_is_better = lower_is_better
+        self.rows: list[tuple[str, float | None, str]] = []
+
+    def add(self, who: str, value: float | None, note: str = "") -> None:
+        self.rows.append((who, value, note))
+
+    def print(self) -> None:
+        print(f"\n## {self.title}  (target: {self.target})")
+        ours = next((v for w, v, _ in self.rows if w == "ours"), None)
+        print(f"| {'contender':<20} | {self.unit:>14} | {'ours is':>10} | note")
+        print(f"|{'-' * 22}|{'-' * 16}|{'-' * 12}|------")
+        for who, value, note in self.rows:
+            shown = NOT_AVAILABLE if value is None else f"{value:,.3f}"
+            ratio = ""
+            if who != "ours" and value and ours:
+                factor = value / ours if self.lower_is_better else ours / value
+                ratio = f"{factor:,.1f}x"
+            print(f"| {LABEL.get(who, who):<20} | {shown:>14} | {ratio:>10} | {note}")
+
+
+def run_tables(short: bool, missing: dict[str, str]) -> None:
+    def refs() -> Iterator[str]:
+        yield "ours"
+        yield from REFERENCES
+
+    def per_contender(
+        table: Table,
+        item: str,
+        n: int,
+        key: str,
+        endpoint: str = "",
+        note: Any = None,
+        contenders: tuple[str, ...] | None = None,
+    ) -> None:
+        for who in contenders or tuple(refs()):
+            if who in missing:
+                table.add(who, None, missing[who])
+                continue
+            result = measure(item, who, n, endpoint)
+            if isinstance(result, str):
+                table.add(who, None, result)
+            else:
+                table.add(who, result[key], note(who, result) if note else "")
+        table.print()
+
+    def drops(who: str, r: dict[str, Any]) -> str:
+        if "dropped" in r:
+            return f"exported {r.get('exported')}, dropped {r['dropped']}"
+        if who == "honeycomb":
+            return "caller cost only: its provider has no force_flush"
+        return ""
+
+    n_span = 5_000 if short else 200_000
+    with null_sink() as sink:
+        per_contender(
+            Table(
+                "1. start_span + 5 attributes + end through the OTel API, batched to a null "
+                f"sink, flush included ({n_span:,} spans, best of 3)",
+                "us/span",
+                "<= 0.8 us, >= 20x opentelemetry-sdk",
+            ),
+            "span",
+            n_span,
+            "us_per_span",
+            sink,
+            drops,
+        )
+        n_nested = 2_000 if short else 50_000
+        per_contender(
+            Table(
+                "2. `with start_as_current_span` nested 3 deep, get_current_span() in each "
+                f"({n_nested:,} x 3 spans)",
+                "us/span",
+                ">= 10x opentelemetry-sdk",
+            ),
+            "nested",
+            n_nested,
+            "us_per_span",
+            sink,
+            lambda who, r: "current span visible" if r["visible"] else "NOT the current span",
+        )
+        n_mem = 20_000 if short else 200_000
+        per_contender(
+            Table(
+                f"5. memory per buffered span, 5 attributes (RSS delta over {n_mem:,} queued)",
+                "bytes/span",
+                "<= 256 B",
+            ),
+            "memory",
+            n_mem,
+            "bytes_per_span",
+            sink,
+        )
+
+    n_enc = 5_120 if short else 102_400
+    table = Table(
+        f"3. OTLP protobuf encoding, batches of 512, one core ({n_enc:,} spans)",
+        "ns/span",
+        ">= 5 M spans/s = <= 200 ns; >= 50x Python encoder",
+    )
+    per_contender(
+        table,
+        "encode",
+        n_enc,
+        "ns_per_span",
+        note=lambda who, r: (
+            f"{1e9 / r['ns_per_span'] / 1e6:.2f} M spans/s, {r['bytes_per_span']:.0f} B/span"
+            + (
+                ""
+                if "identical" not in r
+                else ", byte-identical to libprotobuf (upb) re-serialisation"
+                if r["identical"]
+                else ", NOT byte-identical to libprotobuf"
+            )
+        ),
+        contenders=("ours", "sdk"),
+    )
+    print(
+        "| opentelemetry-cpp    | " + f"{NOT_AVAILABLE:>14} |            | not measured: "
+        "not on Debian 12 or PyPI as a library (honeycomb-pycpp embeds it without "
+        "exposing its encoder); perf.md measured PopulateRequest + SerializeToString at "
+        "954 ns/span on this machine kind"
+    )
+
+    cpp_bench(short)
+
+    with collector() as col:
+        endpoint = col.otlp_traces_url
+        n_e2e = 20_000 if short else 1_000_000
+        table = Table(
+            f"4. end to end: {n_e2e:,} spans from 4 Python threads through OTLP/HTTP "
+            "to the real Collector, default limits",
+            "spans/s",
+            "nothing dropped",
+            lower_is_better=False,
+        )
+        for who in refs():
+            if who in missing:
+                table.add(who, None, missing[who])
+                continue
+            before = received_spans(col)
+            result = measure("e2e", who, n_e2e, endpoint)
+            if isinstance(result, str):
+                table.add(who, None, result)
+                continue
+            got, last_change = received_spans(col) - before, time.monotonic()
+            while got < result["spans"] and time.monotonic() - last_change < 2:
+                time.sleep(0.2)  # the Collector writes its file every 100 ms
+                now = received_spans(col) - before
+                if now != got:
+                    got, last_change = now, time.monotonic()
+            ours_stats = ""
+            if "dropped" in result:
+                ours_stats = (
+                    f"; own count: exported {result['exported']}, spooled"
+                    f" {result['spooled']}, dropped {result['dropped']}"
+                )
+            table.add(
+                who,
+                result["spans_per_s"],
+                f"peak RSS {result['peak_rss_mb']:.0f} MB, Collector received "
+                f"{got:,}/{result['spans']:,} (lost {result['spans'] - got:,}"
+                f"{ours_stats})",
+            )
+        table.print()
+
+        n_exit = 2_000
+        table = Table("7a. `import` + configuration (fresh process)", "ms", "<= 20 ms")
+        table_exit = Table(
+            f"7b. flush at exit of {n_exit:,} spans to the live Collector", "ms", "<= 100 ms"
+        )
+        for who in refs():
+            if who in missing:
+                table.add(who, None, missing[who])
+                table_exit.add(who, None, missing[who])
+                continue
+            results = [measure("startup", who, n_exit, endpoint) for _ in range(3)]
+            good = [r for r in results if not isinstance(r, str)]
+            if not good:
+                table.add(who, None, str(results[0]))
+                table_exit.add(who, None, str(results[0]))
+                continue
+            table.add(who, min(r["import_configure_ms"] for r in good), "best of 3")
+            table_exit.add(who, min(r["exit_flush_ms"] for r in good), "best of 3")
+        table.print()
+        table_exit.print()
+
+    experiment_overhead(short)
+
+
+def cpp_bench(short: bool) -> None:
+    """6: the C++ Google Benchmark, built in Release into build/bench."""
+    build = ROOT / "build" / "bench"
+    binary = build / "cpp" / "bench" / "chaostracing_bench"
+    table = Table(
+        "6. C++ alone (Google Benchmark): span start + 5 attributes + end into the batch queue",
+        "ns/span",
+        "<= 150 ns, no allocation per span",
+    )
+    configure = [
+        "cmake",
+        "-S",
+        str(ROOT),
+        "-B",
+        str(build),
+        "-G",
+        "Ninja",
+        "-DCMAKE_BUILD_TYPE=Release",
+        "-DCHAOSTRACING_BUILD_BENCH=ON",
+    ]
+    for cmd in (configure, ["cmake", "--build", str(build), "--target", "chaostracing_bench"]):
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            errors = [
+                line for line in (proc.stdout + proc.stderr).splitlines() if "error" in line.lower()
+            ]
+            table.add("ours", None, "build failed: " + (errors or ["?"])[0][:200])
+            table.print()
+            return
+    min_time = "0.05" if short else "1"
+    proc = subprocess.run(
+        [str(binary), "--benchmark_format=json", f"--benchmark_min_time={min_time}"],
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        table.add("ours", None, "run failed: " + proc.stderr.strip()[-200:])
+        table.print()
+        return
+    for b in json.loads(proc.stdout)["benchmarks"]:
+        ns = b["real_time"] if b["time_unit"] == "ns" else b["real_time"] * 1e3
+        items = b.get("items_per_second")
+        per_item = 1e9 / items if items else ns
+        note = ", ".join(f"{k} {b[k]:g}" for k in ("allocs_per_span", "dropped") if k in b)
+        table.add(b["name"], per_item, note)
+    table.rows.insert(
+        0,
+        (
+            "ours",
+            None,
+            "ns per span (per item for batches); "
+            "opentelemetry-cpp: no library to link here, "
+            "perf.md: 226 ns bare span, 700-975 ns with 5 attrs",
+        ),
+    )
+    table.print()
+
+
+def experiment_overhead(short: bool) -> None:
+    """8: a real `chaos run` of N python probes, with and without the control."""
+    n = 20 if short else 200
+    chaos = OURS_PY.parent / "chaos"
+    table = Table(
+        f"8. `chaos run` of {n} activities: wall time added per activity by the "
+        "control (trace file, the embedded default)",
+        "us/activity",
+        "<= 50 us",
+    )
+    method = [
+        {
+            "type": "probe",
+            "name": f"probe-{i}",
+            "provider": {"type": "python", "module": "os", "func": "getpid"},
+        }
+        for i in range(n)
+    ]
+    experiment: dict[str, Any] = {"title": "bench", "description": "bench", "method": method}
+    walls: dict[bool, float] = {}
+    with tempfile.TemporaryDirectory(prefix="chaostracing-bench-") as tmp:
+        for traced in (False, True, False, True, False, True):
+            exp = dict(experiment)
+            if traced:
+                exp["controls"] = [
+                    {
+                        "name": "tracing",
+                        "provider": {"type": "python", "module": "chaostracing.control"},
+                    }
+                ]
+            path = Path(tmp) / "experiment.json"
+            path.write_text(json.dumps(exp))
+            start = time.perf_counter()
+            proc = subprocess.run(
+                [
+                    str(chaos),
+                    "--no-version-check",
+                    "--log-file",
+                    f"{tmp}/chaos.log",
+                    "run",
+                    "--journal-path",
+                    f"{tmp}/journal.json",
+                    "--no-verify-tls",
+                    str(path),
+                ],
+                capture_output=True,
+                text=True,
+                cwd=tmp,
+            )
+            wall = time.perf_counter() - start
+            if proc.returncode != 0:
+                table.add("ours", None, "chaos run failed: " + proc.stderr.strip()[-200:])
+                table.print()
+                return
+            walls[traced] = min(walls.get(traced, float("inf")), wall)
+    added = (walls[True] - walls[False]) / n * 1e6
+    table.add(
+        "ours",
+        added,
+        f"run without the control {walls[False]:.2f} s, with "
+        f"{walls[True]:.2f} s (best of 3 each; includes the "
+        "once-per-run import, configuration, report and exit flush)",
+    )
+    table.print()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--short", action="store_true", help="seconds, not minutes (CI)")
+    args = parser.parse_args()
+    missing = install_references()
+    print(f"# chaostracing benchmarks{' (short mode)' if args.short else ''}")
+    print(f"machine: {machine()}")
+    print("versions: " + ", ".join(f"{LABEL[w]} {v}" for w, v in versions().items()))
+    print("'ours is': how many times faster (smaller) than that contender, same run")
+    run_tables(args.short, missing)
+
+
+if __name__ == "__main__":
+    main()

@@ -11,6 +11,9 @@ cmake -S "$ROOT" -B "$ROOT/build/cpp-tests" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 cmake --build "$ROOT/build/cpp-tests"
 ctest --test-dir "$ROOT/build/cpp-tests" --output-on-failure
 
+echo "== Sanitizers: C++ tests under ASan+UBSan and under TSan, Python stress test under ASan"
+"$ROOT/scripts/sanitize.sh"
+
 echo "== Fuzzing, short mode: 10 s per parser with libFuzzer, ASan and UBSan (scripts/fuzz.sh)"
 "$ROOT/scripts/fuzz.sh" 10
 

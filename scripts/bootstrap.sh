@@ -6,6 +6,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 DEBIAN_PACKAGES=(g++ cmake ninja-build pkg-config libcurl4-openssl-dev zlib1g-dev
+                 libgrpc++-dev    # the OTLP/gRPC exporter (gRPC C++, no code generator)
                  libgtest-dev libgmock-dev libbenchmark-dev python3-venv
                  chromium)  # the HTML report's browser tests (driven by Playwright)
 missing=()

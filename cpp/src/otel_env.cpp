@@ -263,6 +263,7 @@ ParsedOtlpEnv parse_otlp_env(const GetEnv& getenv) {
       parsed.errors.push_back(v->name + ": " + *error);
     } else {
       options.endpoint = v->generic ? append_traces_path(value) : value;
+      parsed.grpc_endpoint = value;
       parsed.from_env.emplace_back("endpoint");
     }
   }
@@ -280,11 +281,11 @@ ParsedOtlpEnv parse_otlp_env(const GetEnv& getenv) {
       options.protocol = *protocol;
       parsed.from_env.emplace_back("protocol");
     } else if (value == "grpc") {
-      parsed.errors.push_back(v->name +
-                              "=grpc is not supported yet; accepted: http/protobuf, http/json");
+      parsed.grpc = true;
+      parsed.from_env.emplace_back("protocol");
     } else {
       parsed.errors.push_back(v->name + "=" + v->value +
-                              " is not a valid protocol; accepted: http/protobuf, http/json");
+                              " is not a valid protocol; accepted: grpc, http/protobuf, http/json");
     }
   }
 

@@ -117,17 +117,31 @@ TEST(OtelEnv, ProtocolAndCompression) {
   EXPECT_TRUE(contains(parsed.from_env, "compression"));
 
   parsed = parse({{"OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"}});
-  ASSERT_EQ(parsed.errors.size(), 1u);
-  EXPECT_EQ(parsed.errors[0],
-            "OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported yet; accepted: http/protobuf, "
-            "http/json");
+  EXPECT_TRUE(parsed.errors.empty());
+  EXPECT_TRUE(parsed.grpc);
+  EXPECT_TRUE(contains(parsed.from_env, "protocol"));
+  EXPECT_EQ(parsed.grpc_endpoint, "http://localhost:4317");
   EXPECT_EQ(parsed.options.protocol, OtlpHttpOptions::kHttpProtobuf);
 
   parsed = parse({{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "thrift"},
                   {"OTEL_EXPORTER_OTLP_COMPRESSION", "zstd"}});
   ASSERT_EQ(parsed.errors.size(), 2u);
   EXPECT_NE(parsed.errors[0].find("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=thrift"), std::string::npos);
+  EXPECT_NE(parsed.errors[0].find("accepted: grpc, http/protobuf, http/json"), std::string::npos);
   EXPECT_NE(parsed.errors[1].find("accepted: gzip, none"), std::string::npos);
+}
+
+TEST(OtelEnv, GrpcEndpointIsTheVariableAsGiven) {
+  // gRPC has no per-signal path: the generic endpoint is not extended with v1/traces.
+  auto parsed = parse({{"OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4317"},
+                       {"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc"}});
+  EXPECT_TRUE(parsed.grpc);
+  EXPECT_EQ(parsed.grpc_endpoint, "https://collector:4317");
+  EXPECT_EQ(parsed.options.endpoint, "https://collector:4317/v1/traces");
+
+  parsed = parse({{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://127.0.0.1:14317"}});
+  EXPECT_FALSE(parsed.grpc);
+  EXPECT_EQ(parsed.grpc_endpoint, "http://127.0.0.1:14317");
 }
 
 TEST(OtelEnv, CertificatePaths) {

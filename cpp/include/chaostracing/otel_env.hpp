@@ -21,6 +21,10 @@ using GetEnv = std::function<std::optional<std::string>(std::string_view name)>;
 
 struct ParsedOtlpEnv {
   OtlpHttpOptions options;
+  // PROTOCOL=grpc: options.protocol is then left at its default and the OTLP/gRPC endpoint is
+  // grpc_endpoint, which is the variable's URL as given (gRPC has no per-signal path).
+  bool grpc = false;
+  std::string grpc_endpoint = "http://localhost:4317";
   // Names of the option fields taken from the environment: "endpoint", "headers",
   // "protocol", "compression", "timeout_ms", "certificate", "client_certificate", "client_key".
   std::vector<std::string> from_env;

@@ -49,7 +49,8 @@ nb::dict parse_env(nb::handle mapping) {
   nb::dict d;
   d["endpoint"] = o.endpoint;
   d["headers"] = header_list(o.headers);
-  d["protocol"] = std::string(protocol_name(o.protocol));
+  d["protocol"] = parsed.grpc ? std::string("grpc") : std::string(protocol_name(o.protocol));
+  d["grpc_endpoint"] = parsed.grpc_endpoint;
   d["compression"] = std::string(compression_name(o.compression));
   d["timeout_ms"] = static_cast<std::int64_t>(o.timeout.count());
   d["certificate"] = o.certificate;

@@ -1,16 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
-// Exporter factories: file_exporter, otlp_http_exporter and the test-only _memory_exporter.
+// Exporter factories: file_exporter, otlp_http_exporter, otlp_grpc_exporter,
+// jaeger_udp_exporter, jaeger_http_exporter, zipkin_exporter and the test-only
+// _memory_exporter.
 #include <nanobind/stl/pair.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include <algorithm>
+#include <stdexcept>
 #include <system_error>
 
 #include "bindings.hpp"
 #include "chaostracing/file_exporter.hpp"
+#include "chaostracing/jaeger_http_exporter.hpp"
+#include "chaostracing/jaeger_udp_exporter.hpp"
 #include "chaostracing/memory_exporter.hpp"
 #include "chaostracing/otel_env.hpp"
+#include "chaostracing/otlp_grpc_exporter.hpp"
 #include "chaostracing/otlp_http_exporter.hpp"
+#include "chaostracing/zipkin_exporter.hpp"
 
 namespace chaostracing::bindings {
 namespace {
@@ -54,7 +62,8 @@ PyExporter make_otlp_http_exporter(const std::string& endpoint,
     options.protocol = *p;
   } else if (protocol == "grpc") {
     throw nb::value_error(
-        "protocol 'grpc' is not supported yet; accepted: http/protobuf, http/json");
+        "protocol 'grpc' is sent by otlp_grpc_exporter(); accepted here: http/protobuf, "
+        "http/json");
   } else {
     throw nb::value_error(
         ("protocol '" + protocol + "' is not valid; accepted: http/protobuf, http/json").c_str());
@@ -84,6 +93,100 @@ PyExporter make_otlp_http_exporter(const std::string& endpoint,
   }
 }
 
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+std::chrono::milliseconds checked_timeout(std::int64_t timeout_ms) {
+  if (timeout_ms <= 0) {
+    throw nb::value_error(
+        ("timeout_ms must be a positive number of milliseconds, got " + std::to_string(timeout_ms))
+            .c_str());
+  }
+  return std::chrono::milliseconds(timeout_ms);
+}
+
+// "none" / "gzip" as the exporter's own Compression enum.
+template <typename Compression>
+Compression checked_compression(const std::string& compression) {
+  if (compression == "none") return Compression::kNone;
+  if (compression == "gzip") return Compression::kGzip;
+  throw nb::value_error(
+      ("compression '" + compression + "' is not valid; accepted: gzip, none").c_str());
+}
+
+// Builds the exporter, turning its configuration errors into one-line ValueErrors.
+template <typename Make>
+PyExporter make_checked(Make make) {
+  try {
+    return wrap(make());
+  } catch (const std::system_error& e) {
+    throw nb::value_error(e.what());
+  } catch (const std::invalid_argument& e) {
+    throw nb::value_error(e.what());
+  }
+}
+
+PyExporter make_otlp_grpc_exporter(const std::string& endpoint, const Headers& headers,
+                                   const std::string& compression, std::int64_t timeout_ms,
+                                   const std::string& certificate,
+                                   const std::string& client_certificate,
+                                   const std::string& client_key) {
+  OtlpGrpcOptions options{
+      .endpoint = endpoint,
+      .headers = headers,
+      .compression = checked_compression<OtlpGrpcOptions::Compression>(compression),
+      .timeout = checked_timeout(timeout_ms),
+      .certificate = certificate,
+      .client_certificate = client_certificate,
+      .client_key = client_key,
+  };
+  return make_checked([&] { return std::make_unique<OtlpGrpcExporter>(options); });
+}
+
+PyExporter make_jaeger_udp_exporter(const std::string& host, std::int64_t port,
+                                    std::int64_t max_packet_size) {
+  if (port < 1 || port > 65535) {
+    throw nb::value_error(("port must be 1-65535, got " + std::to_string(port)).c_str());
+  }
+  JaegerUdpOptions options{
+      .host = host,
+      .port = static_cast<std::uint16_t>(port),
+      .max_packet_size = static_cast<std::size_t>(std::max<std::int64_t>(0, max_packet_size)),
+  };
+  return make_checked([&] { return std::make_unique<JaegerUdpExporter>(options); });
+}
+
+PyExporter make_jaeger_http_exporter(const std::string& endpoint, const Headers& headers,
+                                     std::int64_t timeout_ms, const std::string& certificate,
+                                     const std::string& client_certificate,
+                                     const std::string& client_key) {
+  JaegerHttpOptions options{
+      .endpoint = endpoint,
+      .headers = headers,
+      .timeout = checked_timeout(timeout_ms),
+      .certificate = certificate,
+      .client_certificate = client_certificate,
+      .client_key = client_key,
+  };
+  return make_checked([&] { return std::make_unique<JaegerHttpExporter>(options); });
+}
+
+PyExporter make_zipkin_exporter(const std::string& endpoint, const Headers& headers,
+                                const std::string& compression, std::int64_t timeout_ms,
+                                const std::string& certificate,
+                                const std::string& client_certificate,
+                                const std::string& client_key) {
+  ZipkinOptions options{
+      .endpoint = endpoint,
+      .headers = headers,
+      .compression = checked_compression<ZipkinOptions::Compression>(compression),
+      .timeout = checked_timeout(timeout_ms),
+      .certificate = certificate,
+      .client_certificate = client_certificate,
+      .client_key = client_key,
+  };
+  return make_checked([&] { return std::make_unique<ZipkinExporter>(options); });
+}
+
 }  // namespace
 
 void bind_export(nb::module_& m) {
@@ -109,6 +212,36 @@ void bind_export(nb::module_& m) {
         "OTLP over HTTP (protobuf or JSON body, optional gzip).\n\n"
         "Raises ValueError (one line) for a bad endpoint, header, protocol, compression,\n"
         "timeout or an unreadable certificate or key file.");
+
+  m.def("otlp_grpc_exporter", &make_otlp_grpc_exporter, nb::kw_only(), nb::arg("endpoint"),
+        nb::arg("headers") = Headers{}, nb::arg("compression") = "none",
+        nb::arg("timeout_ms") = 10000, nb::arg("certificate") = "",
+        nb::arg("client_certificate") = "", nb::arg("client_key") = "",
+        "OTLP over gRPC (TraceService/Export); http:// is plaintext, https:// is TLS.\n\n"
+        "Raises ValueError (one line) for a bad endpoint, header, compression, timeout or an\n"
+        "unreadable certificate or key file.");
+
+  m.def("jaeger_udp_exporter", &make_jaeger_udp_exporter, nb::kw_only(),
+        nb::arg("host") = "localhost", nb::arg("port") = 6831,
+        nb::arg("max_packet_size") = static_cast<std::int64_t>(kJaegerMaxDatagramBytes),
+        "Jaeger agent: Thrift compact emitBatch over UDP, one message per datagram.\n\n"
+        "Raises ValueError for an empty host, a port outside 1-65535 or a max_packet_size\n"
+        "outside 512-65507.");
+
+  m.def("jaeger_http_exporter", &make_jaeger_http_exporter, nb::kw_only(), nb::arg("endpoint"),
+        nb::arg("headers") = Headers{}, nb::arg("timeout_ms") = 10000, nb::arg("certificate") = "",
+        nb::arg("client_certificate") = "", nb::arg("client_key") = "",
+        "Jaeger collector: Thrift binary Batch over HTTP (POST /api/traces).\n\n"
+        "Raises ValueError (one line) for a bad endpoint, header, timeout or an unreadable\n"
+        "certificate or key file.");
+
+  m.def("zipkin_exporter", &make_zipkin_exporter, nb::kw_only(), nb::arg("endpoint"),
+        nb::arg("headers") = Headers{}, nb::arg("compression") = "none",
+        nb::arg("timeout_ms") = 10000, nb::arg("certificate") = "",
+        nb::arg("client_certificate") = "", nb::arg("client_key") = "",
+        "Zipkin v2 JSON over HTTP (POST /api/v2/spans).\n\n"
+        "Raises ValueError (one line) for a bad endpoint, header, compression, timeout or an\n"
+        "unreadable certificate or key file.");
 
   m.def(
       "_memory_exporter",

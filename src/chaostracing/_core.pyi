@@ -52,6 +52,76 @@ def otlp_http_exporter(
             header values.
     """
 
+def otlp_grpc_exporter(
+    *,
+    endpoint: str,
+    headers: Sequence[tuple[str, str]] = [],
+    compression: str = "none",
+    timeout_ms: int = 10000,
+    certificate: str = "",
+    client_certificate: str = "",
+    client_key: str = "",
+) -> Exporter:
+    """OTLP over gRPC (TraceService/Export): http:// is plaintext, https:// is TLS.
+
+    Headers become gRPC metadata with lower-cased keys; each call's deadline is
+    timeout_ms.
+
+    Raises:
+        ValueError: bad endpoint, header (gRPC metadata is printable ASCII unless the
+            key ends in "-bin"; "grpc-" keys are reserved), compression ("none" |
+            "gzip"), timeout_ms (must be > 0), or an unreadable certificate or key
+            file. The message is one line and never contains header values.
+    """
+
+def jaeger_udp_exporter(
+    *, host: str = "localhost", port: int = 6831, max_packet_size: int = 65000
+) -> Exporter:
+    """Jaeger agent: Thrift compact Agent.emitBatch over UDP, one message per datagram.
+
+    Batches are split so that each datagram is at most max_packet_size bytes; a span
+    larger than that has its string values shortened, never dropped.
+
+    Raises:
+        ValueError: empty host, port outside 1-65535, or max_packet_size outside
+            512-65507.
+    """
+
+def jaeger_http_exporter(
+    *,
+    endpoint: str,
+    headers: Sequence[tuple[str, str]] = [],
+    timeout_ms: int = 10000,
+    certificate: str = "",
+    client_certificate: str = "",
+    client_key: str = "",
+) -> Exporter:
+    """Jaeger collector: a Thrift binary Batch per export, POSTed to endpoint
+    (e.g. http://localhost:14268/api/traces) as application/x-thrift.
+
+    Raises:
+        ValueError: bad endpoint, header, timeout_ms (must be > 0), or an unreadable
+            certificate or key file.
+    """
+
+def zipkin_exporter(
+    *,
+    endpoint: str,
+    headers: Sequence[tuple[str, str]] = [],
+    compression: str = "none",
+    timeout_ms: int = 10000,
+    certificate: str = "",
+    client_certificate: str = "",
+    client_key: str = "",
+) -> Exporter:
+    """Zipkin v2 JSON: a span array per export, POSTed to endpoint
+    (e.g. http://localhost:9411/api/v2/spans).
+
+    Raises:
+        ValueError: bad endpoint, header, compression ("none" | "gzip"), timeout_ms
+            (must be > 0), or an unreadable certificate or key file.
+    """
+
 def _memory_exporter(*, fail: bool = False) -> Exporter:
     """Testing: keeps exported batches for Pipeline._take_encoded().
 
@@ -62,7 +132,9 @@ def parse_otlp_env(environ: Mapping[str, str]) -> dict[str, Any]:
     """Parses OTEL_EXPORTER_OTLP_[TRACES_]* from a mapping such as dict(os.environ).
 
     Never raises for bad values: they go to result["errors"] and defaults are kept.
-    Keys: endpoint (str), headers (list[tuple[str, str]]), protocol (str),
+    Keys: endpoint (str: the OTLP/HTTP URL), grpc_endpoint (str: the OTLP/gRPC URL,
+    the variable as given), headers (list[tuple[str, str]]), protocol (str: "grpc",
+    "http/protobuf" or "http/json"),
     compression (str), timeout_ms (int), certificate, client_certificate,
     client_key (str), from_env (list[str]: the keys taken from the environment),
     errors (list[str]: one line each; header values are never echoed).

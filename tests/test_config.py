@@ -74,7 +74,9 @@ def test_unknown_provider_falls_back_to_the_embedded_default():
     config = resolve({"provider": "jaegerr"}, {}, environ={}, journal_path="j.json")
     assert config.provider == "file" and config.embedded_default
     assert config.path.endswith("/j.trace.jsonl")
-    assert config.errors == ["provider='jaegerr' is not supported; accepted: otlp, file, noop"]
+    assert config.errors == [
+        "provider='jaegerr' is not supported; accepted: otlp, file, noop, jaeger, zipkin"
+    ]
 
 
 def test_bad_port_falls_back_with_one_error():

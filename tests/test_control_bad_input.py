@@ -34,7 +34,7 @@ def reference(tmp_path_factory, service_url):
             {"provider": "zipkinn"},
             {},
             {},
-            ["provider='zipkinn' is not supported; accepted: otlp, file, noop"],
+            ["provider='zipkinn' is not supported; accepted: otlp, file, noop, jaeger, zipkin"],
         ),
         (
             {},
@@ -64,10 +64,10 @@ def reference(tmp_path_factory, service_url):
             ["endpoint", "ftp://collector"],
         ),
         (
-            {"provider": "otlp", "protocol": "grpc"},
+            {"provider": "otlp", "protocol": "thrift"},
             {},
             {},
-            ["protocol='grpc' is not supported; accepted: http/protobuf, http/json"],
+            ["protocol='thrift' is not supported; accepted: http/protobuf, http/json, grpc"],
         ),
         (
             {"provider": "otlp", "provdier": "otlp", "port": "x"},

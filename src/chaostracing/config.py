@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 #: Providers accepted by ``tracing_provider`` / ``provider``.
-PROVIDERS = ("otlp", "file", "noop")
+PROVIDERS = ("otlp", "file", "noop", "jaeger", "zipkin")
 #: Propagation formats accepted by ``tracing_propagation`` / ``propagation``.
 PROPAGATIONS = ("tracecontext", "b3", "b3multi", "jaeger")
 # Keys of the OpenTracing-era control that are accepted and not yet acted on.
@@ -46,9 +46,17 @@ LEGACY_ARGUMENT_KEYS = frozenset(
         "collector_headers",
     }
 )
-_PROTOCOLS = ("http/protobuf", "http/json")
+_PROTOCOLS = ("http/protobuf", "http/json", "grpc")
 _COMPRESSIONS = ("gzip", "none")
 _DEFAULT_OTLP_PORT = 4318
+_DEFAULT_OTLP_GRPC_PORT = 4317
+#: ``protocol`` of the jaeger provider: the agent's UDP port (default) or a
+#: collector's Thrift/HTTP endpoint (the OTel Jaeger exporter's spellings).
+JAEGER_PROTOCOLS = ("udp/thrift.compact", "http/thrift.binary")
+_DEFAULT_JAEGER_AGENT_PORT = 6831
+_DEFAULT_JAEGER_HTTP_PORT = 14268
+_ZIPKIN_PROTOCOLS = ("http/json",)
+_DEFAULT_ZIPKIN_PORT = 9411
 
 # Control argument key -> experiment configuration key, as documented.
 ARGUMENT_KEYS = {
@@ -76,6 +84,9 @@ class TracingConfig:
     #: True when no provider was configured: the trace file beside the journal.
     embedded_default: bool = True
     endpoint: str = ""
+    #: The Jaeger agent's address (provider jaeger, protocol udp/thrift.compact).
+    host: str = ""
+    port: int = 0
     headers: list[tuple[str, str]] = field(default_factory=list)
     protocol: str = "http/protobuf"
     compression: str = "none"
@@ -255,13 +266,23 @@ def resolve(
             config.embedded_default = False
         return config
 
+    if provider == "jaeger":
+        return _resolve_jaeger(source, config)
+    if provider == "zipkin":
+        return _resolve_zipkin(source, config)
+
     # provider == "otlp": any problem with where or how to send falls back to
     # the embedded default, so a typo never loses the trace.
     exporter_errors_from = len(errors)
     errors.extend(env_errors)
-    config.endpoint = str(env["endpoint"])
-    config.headers = list(env["headers"])
+    # The protocol first: it decides the endpoint's form (gRPC has no path).
     config.protocol = str(env["protocol"])
+    protocol = _choice(source, "protocol", _PROTOCOLS, errors)
+    if protocol:
+        config.protocol = protocol
+    grpc = config.protocol == "grpc"
+    config.endpoint = str(env["grpc_endpoint"] if grpc else env["endpoint"])
+    config.headers = list(env["headers"])
     config.compression = str(env["compression"])
     config.timeout_ms = int(env["timeout_ms"])
     config.certificate = str(env["certificate"])
@@ -278,8 +299,9 @@ def resolve(
             errors.append(f"{endpoint[0]}: {problem}")
     elif host is not None or port is not None:
         host_name = str(host[1]).strip() if host else "localhost"
-        port_number = port if isinstance(port, int) and port else _DEFAULT_OTLP_PORT
-        config.endpoint = f"http://{host_name}:{port_number}/v1/traces"
+        default_port = _DEFAULT_OTLP_GRPC_PORT if grpc else _DEFAULT_OTLP_PORT
+        port_number = port if isinstance(port, int) and port else default_port
+        config.endpoint = f"http://{host_name}:{port_number}" + ("" if grpc else "/v1/traces")
         problem = _core.validate_endpoint(config.endpoint)
         if problem and host is not None:
             errors.append(f"{host[0]}={host[1]!r} is not a host name: {problem}")
@@ -287,9 +309,6 @@ def resolve(
     headers = _headers(source, errors)
     if headers is not None:
         config.headers = headers
-    protocol = _choice(source, "protocol", _PROTOCOLS, errors)
-    if protocol:
-        config.protocol = protocol
     compression = _choice(source, "compression", _COMPRESSIONS, errors)
     if compression:
         config.compression = compression
@@ -361,6 +380,84 @@ def _content_settings(source: _Source, config: TracingConfig, environ: Mapping[s
         )
     else:
         config.trace_url = template
+
+
+def _http_endpoint(source: _Source, errors: list[str], default_port: int, path: str) -> str:
+    """``endpoint`` as given, else ``http://host:port`` + path from host/port."""
+    endpoint = source.get("endpoint")
+    if endpoint is not None:
+        url = str(endpoint[1]).strip()
+        problem = _core.validate_endpoint(url)
+        if problem:
+            errors.append(f"{endpoint[0]}: {problem}")
+        return url
+    host = source.get("host")
+    port = _port(source, errors)
+    host_name = str(host[1]).strip() if host else "localhost"
+    url = f"http://{host_name}:{port if isinstance(port, int) and port else default_port}{path}"
+    problem = _core.validate_endpoint(url)
+    if problem and host is not None:
+        errors.append(f"{host[0]}={host[1]!r} is not a host name: {problem}")
+    return url
+
+
+def _exporter_settings(
+    source: _Source, config: TracingConfig, compressions: tuple[str, ...]
+) -> None:
+    """headers, compression and timeout_ms of the jaeger and zipkin providers.
+
+    The ``OTEL_EXPORTER_OTLP_*`` variables are OTLP's and do not apply.
+    """
+    errors = config.errors
+    headers = _headers(source, errors)
+    if headers is not None:
+        config.headers = headers
+    compression = _choice(source, "compression", compressions, errors)
+    config.compression = compression or "none"
+    timeout = _timeout_ms(source, errors)
+    if timeout is not None:
+        config.timeout_ms = timeout
+
+
+def _resolve_jaeger(source: _Source, config: TracingConfig) -> TracingConfig:
+    """The agent over UDP (host/port, default localhost:6831), or with protocol
+    http/thrift.binary (implied by an endpoint) a collector's /api/traces."""
+    errors = config.errors
+    errors_from = len(errors)
+    protocol = _choice(source, "protocol", JAEGER_PROTOCOLS, errors)
+    endpoint = source.get("endpoint")
+    if protocol is None:
+        protocol = "http/thrift.binary" if endpoint is not None else "udp/thrift.compact"
+    config.protocol = protocol
+    _exporter_settings(source, config, ("none",))
+    if protocol == "http/thrift.binary":
+        config.endpoint = _http_endpoint(source, errors, _DEFAULT_JAEGER_HTTP_PORT, "/api/traces")
+    else:
+        if endpoint is not None:
+            errors.append(
+                f"{endpoint[0]} is not used by protocol udp/thrift.compact (the Jaeger "
+                "agent); accepted: host and port, or protocol http/thrift.binary"
+            )
+        host = source.get("host")
+        port = _port(source, errors)
+        config.host = str(host[1]).strip() if host else "localhost"
+        config.port = port if isinstance(port, int) and port else _DEFAULT_JAEGER_AGENT_PORT
+        shown_host = f"[{config.host}]" if ":" in config.host else config.host
+        problem = _core.validate_endpoint(f"http://{shown_host}:{config.port}")
+        if problem and host is not None:
+            errors.append(f"{host[0]}={host[1]!r} is not a host name: {problem}")
+        config.endpoint = f"udp://{shown_host}:{config.port}"
+    return _fallback(config) if len(errors) > errors_from else config
+
+
+def _resolve_zipkin(source: _Source, config: TracingConfig) -> TracingConfig:
+    """Zipkin's v2 JSON API, default http://localhost:9411/api/v2/spans."""
+    errors = config.errors
+    errors_from = len(errors)
+    config.protocol = _choice(source, "protocol", _ZIPKIN_PROTOCOLS, errors) or "http/json"
+    _exporter_settings(source, config, _COMPRESSIONS)
+    config.endpoint = _http_endpoint(source, errors, _DEFAULT_ZIPKIN_PORT, "/api/v2/spans")
+    return _fallback(config) if len(errors) > errors_from else config
 
 
 def _fallback(config: TracingConfig) -> TracingConfig:

@@ -101,19 +101,47 @@ def _file_exporter(config: TracingConfig) -> _core.Exporter | None:
     return None
 
 
-def _exporter(config: TracingConfig) -> _core.Exporter | None:
-    if config.provider == "otlp":
-        try:
-            return _core.otlp_http_exporter(
-                endpoint=config.endpoint,
-                headers=config.headers,
-                protocol=config.protocol,
-                compression=config.compression,
-                timeout_ms=config.timeout_ms,
-                certificate=config.certificate,
-                client_certificate=config.client_certificate,
-                client_key=config.client_key,
+def _network_exporter(config: TracingConfig) -> _core.Exporter:
+    """The otlp, jaeger or zipkin exporter; ValueError for a bad setting."""
+    if config.provider == "jaeger":
+        if config.protocol == "http/thrift.binary":
+            return _core.jaeger_http_exporter(
+                endpoint=config.endpoint, headers=config.headers, timeout_ms=config.timeout_ms
             )
+        return _core.jaeger_udp_exporter(host=config.host, port=config.port)
+    if config.provider == "zipkin":
+        return _core.zipkin_exporter(
+            endpoint=config.endpoint,
+            headers=config.headers,
+            compression=config.compression,
+            timeout_ms=config.timeout_ms,
+        )
+    if config.protocol == "grpc":
+        return _core.otlp_grpc_exporter(
+            endpoint=config.endpoint,
+            headers=config.headers,
+            compression=config.compression,
+            timeout_ms=config.timeout_ms,
+            certificate=config.certificate,
+            client_certificate=config.client_certificate,
+            client_key=config.client_key,
+        )
+    return _core.otlp_http_exporter(
+        endpoint=config.endpoint,
+        headers=config.headers,
+        protocol=config.protocol,
+        compression=config.compression,
+        timeout_ms=config.timeout_ms,
+        certificate=config.certificate,
+        client_certificate=config.client_certificate,
+        client_key=config.client_key,
+    )
+
+
+def _exporter(config: TracingConfig) -> _core.Exporter | None:
+    if config.provider in ("otlp", "jaeger", "zipkin"):
+        try:
+            return _network_exporter(config)
         except ValueError as error:
             logger.warning(
                 "chaostracing: %s; tracing to the trace file beside the journal instead",

@@ -7,6 +7,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 DEBIAN_PACKAGES=(g++ cmake ninja-build pkg-config libcurl4-openssl-dev zlib1g-dev
                  libgrpc++-dev    # the OTLP/gRPC exporter (gRPC C++, no code generator)
+                 thrift-compiler  # the exporter tests decode Jaeger Thrift with generated types
                  libgtest-dev libgmock-dev libbenchmark-dev python3-venv
                  chromium)  # the HTML report's browser tests (driven by Playwright)
 missing=()

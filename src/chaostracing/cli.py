@@ -18,6 +18,7 @@ import click
 
 from chaostracing import _core
 from chaostracing import config as _config
+from chaostracing import delivery as _delivery
 from chaostracing.from_journal import (
     JournalError,
     is_journal,
@@ -266,3 +267,79 @@ def from_journal(
             f"{delivery.destination}: {delivery.error or 'export did not finish in time'}"
         )
     click.echo(f"trace {delivery.trace_id} ({delivery.sent} spans) sent to {delivery.destination}")
+
+
+@trace.command("replay")
+@click.argument(
+    "spool",
+    metavar="[SPOOL]",
+    required=False,
+    type=click.Path(file_okay=False, path_type=Path),
+)
+@click.option(
+    "--destination",
+    metavar="DESTINATION",
+    help="Only this destination, as --list shows it "
+    "(e.g. 'OTLP/HTTP http://localhost:4318/v1/traces').",
+)
+@click.option(
+    "--list",
+    "list_only",
+    is_flag=True,
+    help="Show what the spool holds, per destination; send nothing.",
+)
+def replay(spool: Path | None, destination: str | None, list_only: bool) -> None:
+    """Send the spans that traced runs could not deliver and kept in the spool.
+
+    SPOOL is the spool directory [default: $CHAOSTRACING_SPOOL_DIR, else
+    ~/.cache/chaostracing/spool]. Each batch goes to the destination it was
+    meant for, with the headers and certificates of the current
+    OTEL_EXPORTER_OTLP_* variables (the spool never stores them), and leaves
+    the spool once delivered. A destination that does not answer keeps its
+    batches for a later try. Exit code 1 if anything is left undelivered.
+    """
+    directory = spool or Path(_delivery.settings().spool_dir or _delivery.default_spool_dir())
+    if not directory.exists():
+        if spool is not None:
+            raise click.ClickException(f"no spool at {directory}")
+        click.echo(f"nothing to replay: no spool at {directory}")
+        return
+    try:
+        opened = _core.Spool(str(directory))
+    except OSError as error:
+        raise click.ClickException(f"cannot open the spool {directory}: {error}") from None
+    pending: dict[str, int] = {}
+    for record in opened.pending(destination or ""):
+        name = str(record["destination"])
+        pending[name] = pending.get(name, 0) + int(record["span_count"])
+    del opened  # replay opens it again
+    if list_only or not pending:
+        if not pending:
+            click.echo(f"nothing to replay in {directory}")
+        for name, spans in sorted(pending.items()):
+            click.echo(f"{spans:8d} spans  {name}")
+        return
+    total = sum(pending.values())
+    with click.progressbar(length=total, label=f"Replaying {total} spans") as bar:
+        done = 0
+
+        def advance(records: int, spans: int) -> None:
+            nonlocal done
+            bar.update(spans - done)
+            done = spans
+
+        try:
+            result = _delivery.replay(directory, destination=destination, progress=advance)
+        except OSError as error:
+            raise click.ClickException(f"cannot open the spool {directory}: {error}") from None
+    click.echo(
+        f"replayed {result.spans_delivered} of {total} spans from {directory}"
+        + (f"; {result.spans_rejected} refused by the backend" if result.spans_rejected else "")
+    )
+    for problem in result.errors:
+        click.echo(f"  not delivered: {problem}", err=True)
+    if result.spans_pending:
+        raise click.ClickException(
+            f"{result.spans_pending} spans are still in the spool; run `chaos trace replay` "
+            "again once the backend answers"
+        )

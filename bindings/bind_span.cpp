@@ -132,8 +132,12 @@ std::vector<Attribute> to_attributes(nb::handle mapping, const char* what) {
   PyObject* value = nullptr;
   Py_ssize_t pos = 0;
   while (PyDict_Next(mapping.ptr(), &pos, &key, &value)) {
-    std::string k = utf8(nb::handle(key), (std::string(what) + " key").c_str());
+    // The hot path of every span: the error text is only built for a non-str key.
+    std::string k = PyUnicode_CheckExact(key)
+                        ? utf8(nb::handle(key), "attribute key")
+                        : utf8(nb::handle(key), (std::string(what) + " key").c_str());
     AttributeValue v = to_attribute_value(nb::handle(value), k);
+    // Still a search: distinct keys can meet once lone surrogates are replaced.
     set_attribute(attributes, std::move(k), std::move(v));
   }
   return attributes;
@@ -228,8 +232,9 @@ PySpan start_span(PyPipeline& self, nb::str name, PySpan* parent, std::optional<
     d.trace_id = new_trace_id();
     d.parent_span_id = parent_span_id;
   }
-  const std::string state = utf8(trace_state, "trace_state");
-  if (!state.empty()) d.trace_state = state;
+  if (PyUnicode_GET_LENGTH(trace_state.ptr()) != 0) {
+    d.trace_state = utf8(trace_state, "trace_state");
+  }
   d.span_id = new_span_id();
   d.start_time_unix_nano = start_time_ns != 0 ? start_time_ns : now_unix_nano();
   if (attributes) d.attributes = to_attributes(*attributes, "attributes");

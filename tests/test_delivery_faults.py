@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from testbed.backends import Collector, Toxiproxy, free_ports
 
 from chaostracing import _core, delivery
 from fault_server import fault_server
@@ -34,7 +35,6 @@ from support import (
     wait_for_log,
     with_control,
 )
-from testbed.backends import Collector, Toxiproxy, free_ports
 
 pytestmark = pytest.mark.integration
 
@@ -84,7 +84,10 @@ def received_ids(*collectors: Collector, trace_id: str | None = None) -> set[str
 
 def received_spans(*collectors: Collector, trace_id: str) -> dict[str, dict[str, Any]]:
     return {
-        s["spanId"]: s for col in collectors for s in col.received_spans() if s["traceId"] == trace_id
+        s["spanId"]: s
+        for col in collectors
+        for s in col.received_spans()
+        if s["traceId"] == trace_id
     }
 
 
@@ -281,9 +284,10 @@ def test_backend_slow_behind_a_latency_fault_proxy(tmp_path, spool_dir, baseline
     ids=["503", "429"],
 )
 def test_backend_answering_retry_after_gets_the_batch_again(tmp_path, baseline, refusals):
-    with Collector(tmp_path / "collector") as col, fault_server(
-        col.otlp_http_port, refusals
-    ) as faults:
+    with (
+        Collector(tmp_path / "collector") as col,
+        fault_server(col.otlp_http_port, refusals) as faults,
+    ):
         arguments = {**otlp(faults.traces_url), "timeout_ms": 5000}
         run, _ = timed_run(with_control(paced_experiment(), arguments), tmp_path / "run")
         counts = delivery_line(run.log)

@@ -153,3 +153,58 @@ def test_activity_level_traces_that_activity_alone(tmp_path, service_url):
     ]
     run = chaos_run(experiment, tmp_path)
     assert tree(run.spans()) == [(0, "activity: break-the-database")]
+
+
+def test_oltp_continuous_hypothesis_has_one_span_per_iteration(tmp_path):
+    experiment = with_oltp(load_experiment("long.json"))
+    experiment["method"][1]["provider"]["arguments"] = "1.2"
+    run = chaos_run(
+        experiment,
+        tmp_path,
+        args=["--hypothesis-strategy", "continuously", "--hypothesis-frequency", "0.2"],
+    )
+    spans = run.spans()
+    [continuous] = [
+        s
+        for s in spans
+        if s.name == "hypothesis"
+        and s.attributes.get("chaostoolkit.hypothesis.phase") == "continuous"
+        and "chaostoolkit.hypothesis.iteration" not in s.attributes
+    ]
+    iterations = [s for s in spans if s.parent_span_id == continuous.span_id]
+    assert len(iterations) == len(run.journal["steady_states"]["during"]) >= 2
+    for iteration in iterations:
+        assert iteration.name == "hypothesis"
+        assert iteration.attributes["chaostoolkit.hypothesis.met"] is True
+        probes = [s for s in spans if s.parent_span_id == iteration.span_id]
+        assert [p.name for p in probes] == ["activity: fine"]
+        assert iteration.start <= probes[0].start and probes[0].end <= iteration.end
+
+
+@pytest.mark.parametrize(
+    ("flag", "activity"),
+    [
+        ("trace_urllib3", {"type": "http"}),
+        ("trace_httpx", {"type": "python", "module": "chaostest_apis", "func": "httpx_get"}),
+    ],
+)
+def test_client_instrumentations_nest_under_the_activity(tmp_path, service_url, flag, activity):
+    provider = dict(activity)
+    if provider["type"] == "http":
+        provider["url"] = f"{service_url}/health"
+    else:
+        provider["arguments"] = {"url": f"{service_url}/health"}
+    experiment = with_oltp(
+        {
+            "version": "1.0.0",
+            "title": "An instrumented HTTP client",
+            "description": "One call, through the instrumented client.",
+            "method": [{"type": "probe", "name": "call", "provider": provider}],
+        },
+        {flag: True},
+    )
+    run = chaos_run(experiment, tmp_path)
+    spans = run.spans()
+    activity_span = named(spans, "activity: call")
+    clients = [s for s in spans if s.parent_span_id == activity_span.span_id]
+    assert [c.name for c in clients] == ["GET"], [s.name for s in spans]

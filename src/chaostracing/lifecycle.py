@@ -157,6 +157,9 @@ class RunTracer:
         self._hypothesis_of_thread: dict[int, _core.Span] = {}
         self._parked: dict[int, list[_Parked]] = {}  # by hypothesis span id
         self._continuous: _core.Span | None = None
+        self._continuous_hypothesis: Mapping[str, Any] = {}
+        # Iterations opened by their first probe (run events), by thread.
+        self._iteration_keys: dict[int, object] = {}
         self._iterations = 0
         self._cause = ""
         self._first_trace_id = ""
@@ -311,28 +314,30 @@ class RunTracer:
     # -- hypothesis --------------------------------------------------------
     def hypothesis_started(self, hypothesis: Mapping[str, Any]) -> None:
         with self._lock:
-            thread = threading.get_ident()
-            if self._main_thread is None:
-                self._main_thread = thread
-            parent = None
-            attributes: dict[str, object] = {
-                "chaostoolkit.hypothesis.title": self._text(str(hypothesis.get("title", "")))
-            }
-            if thread != self._main_thread:
-                phase = "continuous"
-                parent = self._continuous_span(hypothesis)
-                self._iterations += 1
-                attributes["chaostoolkit.hypothesis.iteration"] = self._iterations
-            else:
-                phase = "after" if self._method_started else "before"
-            attributes["chaostoolkit.hypothesis.phase"] = phase
-            span = self._start("hypothesis", hypothesis, "hypothesis", parent, attributes)
-            if span is not None:
-                self._hypothesis_of_thread[thread] = span
+            self._start_hypothesis(hypothesis, hypothesis)
 
-    def hypothesis_finished(
-        self, hypothesis: Mapping[str, Any], state: Mapping[str, Any] | None
-    ) -> None:
+    def _start_hypothesis(self, key: object, hypothesis: Mapping[str, Any]) -> None:
+        """Open a hypothesis span keyed by ``key``; the caller holds the lock."""
+        thread = threading.get_ident()
+        if self._main_thread is None:
+            self._main_thread = thread
+        parent = None
+        attributes: dict[str, object] = {
+            "chaostoolkit.hypothesis.title": self._text(str(hypothesis.get("title", "")))
+        }
+        if thread != self._main_thread:
+            phase = "continuous"
+            parent = self._continuous_span(hypothesis)
+            self._iterations += 1
+            attributes["chaostoolkit.hypothesis.iteration"] = self._iterations
+        else:
+            phase = "after" if self._method_started else "before"
+        attributes["chaostoolkit.hypothesis.phase"] = phase
+        span = self._start("hypothesis", key, "hypothesis", parent, attributes)
+        if span is not None:
+            self._hypothesis_of_thread[thread] = span
+
+    def hypothesis_finished(self, hypothesis: object, state: Mapping[str, Any] | None) -> None:
         with self._lock:
             opened = self._finish("hypothesis", hypothesis)
             if opened is None:
@@ -393,7 +398,14 @@ class RunTracer:
     def continuous_started(self, hypothesis: Mapping[str, Any] | None) -> None:
         """The continuous hypothesis began: one span over all its iterations."""
         with self._lock:
+            self._continuous_hypothesis = hypothesis or {}
             self._continuous_span(hypothesis)
+
+    def continuous_iteration_finished(self, state: Mapping[str, Any] | None) -> None:
+        """An iteration ended (run event): close the span its first probe opened."""
+        key = self._iteration_keys.pop(threading.get_ident(), None)
+        if key is not None:
+            self.hypothesis_finished(key, state)
 
     def _continuous_span(self, hypothesis: Mapping[str, Any] | None) -> _core.Span:
         if self._continuous is None:
@@ -463,7 +475,12 @@ class RunTracer:
                 and thread != self._main_thread
                 and "tolerance" in activity
             ):
-                parent = self._continuous
+                # Run events only (chaostracing.oltp): no hook opened this
+                # iteration, so open it at its first probe; the iteration
+                # event closes it.
+                key = self._iteration_keys.setdefault(thread, object())
+                self._start_hypothesis(key, self._continuous_hypothesis)
+                parent = self._hypothesis_of_thread.get(thread)
             if parent is None:
                 parent = self._phase
             attributes = activity_attributes(

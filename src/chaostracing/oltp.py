@@ -86,6 +86,9 @@ class _RunEvents(RunEventHandler):  # type: ignore[misc]
     def start_continuous_hypothesis(self, frequency: float) -> None:
         self.run.continuous_started(_hypothesis(self.experiment))
 
+    def continuous_hypothesis_iteration(self, iteration_index: int, state: Any) -> None:
+        self.run.continuous_iteration_finished(state)
+
     def continuous_hypothesis_completed(
         self, experiment: Mapping[str, Any], journal: Any, exception: Any = None
     ) -> None:

@@ -43,3 +43,10 @@ def otel_probe(name: str = "otel-probe") -> bool:
     """otel_work as a probe with a boolean tolerance."""
     otel_work(name)
     return True
+
+
+def httpx_get(url: str) -> int:
+    """An HTTP call through httpx (traced when trace_httpx is on)."""
+    import httpx
+
+    return httpx.get(url, timeout=5).status_code

@@ -208,3 +208,43 @@ def test_client_instrumentations_nest_under_the_activity(tmp_path, service_url, 
     activity_span = named(spans, "activity: call")
     clients = [s for s in spans if s.parent_span_id == activity_span.span_id]
     assert [c.name for c in clients] == ["GET"], [s.name for s in spans]
+
+
+@pytest.mark.parametrize("control", ["legacy", "oltp"])
+def test_non_json_output_still_ends_its_span(tmp_path, control):
+    experiment = {
+        "version": "1.0.0",
+        "title": "An output JSON cannot encode",
+        "description": "The probe returns a plain object.",
+        "method": [
+            {
+                "type": "probe",
+                "name": "odd-output",
+                "provider": {
+                    "type": "python",
+                    "module": "chaostest_activities",
+                    "func": "unserialisable",
+                },
+            }
+        ],
+    }
+    experiment = with_control(experiment) if control == "legacy" else with_oltp(experiment)
+    run = chaos_run(experiment, tmp_path)
+    span = named(run.spans(), "activity: odd-output")
+    assert span.end >= span.start
+    output = span.attributes["chaostoolkit.activity.output"]
+    assert "UUID('00000000-0000-0000-0000-000000000007')" in output
+    assert "Decimal('12.50')" in output
+
+
+def test_oltp_after_hypothesis_probes_get_spans_while_continuous_runs(tmp_path):
+    experiment = with_oltp(load_experiment("long.json"))
+    experiment["method"][1]["provider"]["arguments"] = "0.6"
+    run = chaos_run(
+        experiment,
+        tmp_path,
+        args=["--hypothesis-strategy", "continuously", "--hypothesis-frequency", "0.2"],
+    )
+    spans = run.spans()
+    [after] = [s for s in spans if s.attributes.get("chaostoolkit.hypothesis.phase") == "after"]
+    assert [s.name for s in spans if s.parent_span_id == after.span_id] == ["activity: fine"]

@@ -21,7 +21,11 @@ def work_for(seconds: float = 0.2) -> float:
 
 
 def unserialisable() -> object:
-    return object()
+    """Plain JSON cannot encode it; the chaos CLI's journal encoder can."""
+    import decimal
+    import uuid
+
+    return {"id": uuid.UUID(int=7), "amount": decimal.Decimal("12.50")}
 
 
 def create_flag(path: str) -> str:

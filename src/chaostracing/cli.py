@@ -161,18 +161,12 @@ def _tracing_settings(experiment: Mapping[str, Any]) -> tuple[dict[str, Any], di
     return arguments, configuration
 
 
-def _otlp_exporter(settings: _config.TracingConfig) -> _core.Exporter:
+def _network_exporter(settings: _config.TracingConfig) -> _core.Exporter:
+    # The same exporters, built the same way, as a traced run's.
+    from chaostracing.runtime import network_exporter
+
     try:
-        return _core.otlp_http_exporter(
-            endpoint=settings.endpoint,
-            headers=settings.headers,
-            protocol=settings.protocol,
-            compression=settings.compression,
-            timeout_ms=settings.timeout_ms,
-            certificate=settings.certificate,
-            client_certificate=settings.client_certificate,
-            client_key=settings.client_key,
-        )
+        return network_exporter(settings)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
 
@@ -242,8 +236,8 @@ def from_journal(
             logger.warning("chaostracing: %s", problem)
     if output is not None:
         exporter = _file_exporter(output)
-    elif settings.provider == "otlp":
-        exporter = _otlp_exporter(settings)
+    elif settings.provider in ("otlp", "jaeger", "zipkin"):
+        exporter = _network_exporter(settings)
     else:
         # "noop" too: asking for the trace is asking for it somewhere.
         path = Path(settings.path or _config.default_trace_path(journal_path))

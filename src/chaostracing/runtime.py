@@ -101,7 +101,7 @@ def _file_exporter(config: TracingConfig) -> _core.Exporter | None:
     return None
 
 
-def _network_exporter(config: TracingConfig) -> _core.Exporter:
+def network_exporter(config: TracingConfig) -> _core.Exporter:
     """The otlp, jaeger or zipkin exporter; ValueError for a bad setting."""
     if config.provider == "jaeger":
         if config.protocol == "http/thrift.binary":
@@ -141,7 +141,7 @@ def _network_exporter(config: TracingConfig) -> _core.Exporter:
 def _exporter(config: TracingConfig) -> _core.Exporter | None:
     if config.provider in ("otlp", "jaeger", "zipkin"):
         try:
-            return _network_exporter(config)
+            return network_exporter(config)
         except ValueError as error:
             logger.warning(
                 "chaostracing: %s; tracing to the trace file beside the journal instead",

@@ -10,17 +10,8 @@ DEBIAN_PACKAGES=(g++ cmake ninja-build pkg-config libcurl4-openssl-dev zlib1g-de
                  thrift-compiler  # the exporter tests decode Jaeger Thrift with generated types
                  libgtest-dev libgmock-dev libbenchmark-dev python3-venv
                  chromium)  # the HTML report's browser tests (driven by Playwright)
-missing=()
-for pkg in "${DEBIAN_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
-    || missing+=("$pkg")
-done
-if ((${#missing[@]})); then
-  echo "bootstrap: installing Debian packages: ${missing[*]}"
-  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+source "$ROOT/scripts/debian-packages.sh"
+ensure_debian_packages bootstrap "${DEBIAN_PACKAGES[@]}"
 
 PYTHON="${PYTHON:-python3}"
 if [[ ! -x "$ROOT/.venv/bin/python" ]]; then

@@ -12,17 +12,8 @@ BUILD="$ROOT/build/fuzz"
 
 DEBIAN_PACKAGES=(clang-14 libclang-rt-14-dev cmake ninja-build pkg-config libcurl4-openssl-dev
                  zlib1g-dev libgrpc++-dev)
-missing=()
-for pkg in "${DEBIAN_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
-    || missing+=("$pkg")
-done
-if ((${#missing[@]})); then
-  echo "fuzz: installing Debian packages: ${missing[*]}"
-  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+source "$ROOT/scripts/debian-packages.sh"
+ensure_debian_packages fuzz "${DEBIAN_PACKAGES[@]}"
 CXX_FUZZ="${CXX_FUZZ:-$(command -v clang++-14 || command -v clang++)}"
 
 echo "== fuzz: build ($CXX_FUZZ)"

@@ -32,6 +32,23 @@ TESTS = ROOT / "tests"
 EXPERIMENTS = TESTS / "experiments"
 CHAOS = shutil.which("chaos", path=str(Path(sys.executable).parent)) or "chaos"
 
+#: The span tree of a traced run of experiments/full.json (see tree()).
+FULL_EXPERIMENT_TREE = [
+    (0, "experiment"),
+    (1, "hypothesis"),
+    (2, "activity: payments-health"),
+    (2, "activity: python-probe"),
+    (1, "hypothesis"),
+    (2, "activity: payments-health"),
+    (2, "activity: python-probe"),
+    (1, "method"),
+    (2, "activity: break-the-database"),
+    (2, "activity: inject-latency"),
+    (2, "activity: slow-background-work"),
+    (1, "rollbacks"),
+    (2, "activity: remove-latency"),
+]
+
 CONTROL = {
     "name": "tracing",
     "provider": {"type": "python", "module": "chaostracing.control"},

@@ -16,24 +16,11 @@ from support import (
     tree,
     with_control,
 )
+from support import (
+    FULL_EXPERIMENT_TREE as EXPECTED_TREE,
+)
 
 pytestmark = pytest.mark.integration
-
-EXPECTED_TREE = [
-    (0, "experiment"),
-    (1, "hypothesis"),
-    (2, "activity: payments-health"),
-    (2, "activity: python-probe"),
-    (1, "hypothesis"),
-    (2, "activity: payments-health"),
-    (2, "activity: python-probe"),
-    (1, "method"),
-    (2, "activity: break-the-database"),
-    (2, "activity: inject-latency"),
-    (2, "activity: slow-background-work"),
-    (1, "rollbacks"),
-    (2, "activity: remove-latency"),
-]
 
 
 def by_name(spans: list[Span], name: str) -> list[Span]:

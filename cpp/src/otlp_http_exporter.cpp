@@ -12,9 +12,9 @@
 #include "chaostracing/encode/otlp_json.hpp"
 #include "chaostracing/encode/otlp_proto.hpp"
 #include "chaostracing/otel_env.hpp"
-#include "chaostracing/retry_policy.hpp"
 #include "chaostracing/transport/retrying_http_transport.hpp"
 #include "detail/gzip.hpp"
+#include "detail/http_exporter_support.hpp"
 
 namespace chaostracing {
 namespace {
@@ -103,16 +103,11 @@ ExportResult OtlpHttpExporter::export_batch(
         .timeout = options_.timeout,
         .deadline = deadline,
     });
-    if (response.status >= 200 && response.status < 300) return ExportResult::kSuccess;
-    if (response.status == 0) {
-      set_last_error(response.error + " (" + display_url_ + ")");
-    } else if (is_rejected_status(response.status)) {
-      set_last_error("HTTP " + std::to_string(response.status) + " from " + display_url_ +
-                     ": the backend refused the batch; it is dropped, not retried");
-      return ExportResult::kRejected;
-    } else {
-      set_last_error("HTTP " + std::to_string(response.status) + " from " + display_url_);
+    const ExportResult result = detail::http_export_result(response);
+    if (result != ExportResult::kSuccess) {
+      set_last_error(detail::http_failure_text(response, display_url_));
     }
+    return result;
   } catch (const std::exception& e) {
     set_last_error(std::string("export to ") + display_url_ + " failed: " + e.what());
   }

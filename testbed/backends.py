@@ -440,39 +440,8 @@ _OTLP_JSON = {"Content-Type": "application/json"}
 # --------------------------------------------------------------- collector --
 
 
-class Collector(_Backend):
-    """OpenTelemetry Collector (OCB build) writing every span to a JSON file.
-
-    Receivers: OTLP gRPC and HTTP, Jaeger gRPC / thrift_http / thrift_compact
-    (UDP) / thrift_binary (UDP), Zipkin. Exporters: file (OTLP/JSON lines,
-    flushed every 100 ms) and debug (to the log).
-    """
-
-    name = "collector"
-    tcp_port_names = (
-        "otlp_grpc",
-        "otlp_http",
-        "jaeger_grpc",
-        "jaeger_thrift_http",
-        "zipkin",
-    )
-    udp_port_names = ("jaeger_compact_udp", "jaeger_binary_udp")
-    start_timeout = 30.0
-    config_template = TESTBED_DIR / "collector" / "config.yaml.tmpl"
-
-    def __init__(
-        self,
-        workdir: Path,
-        *,
-        ports: Mapping[str, int] | None = None,
-        binary: Path | None = None,
-        spans_file: Path | None = None,
-        debug_verbosity: str = "basic",
-    ) -> None:
-        super().__init__(workdir, ports=ports, binary=binary)
-        self.spans_file = Path(spans_file or self.workdir / "spans.jsonl")
-        self.config_path = self.workdir / "collector.yaml"
-        self.debug_verbosity = debug_verbosity
+class _Receiver(_Backend):
+    """The ingest ports and URLs a Collector and Jaeger both offer."""
 
     # ports
     @property
@@ -529,6 +498,41 @@ class Collector(_Backend):
     @property
     def zipkin_spans_url(self) -> str:
         return self._url("zipkin", "/api/v2/spans")
+
+
+class Collector(_Receiver):
+    """OpenTelemetry Collector (OCB build) writing every span to a JSON file.
+
+    Receivers: OTLP gRPC and HTTP, Jaeger gRPC / thrift_http / thrift_compact
+    (UDP) / thrift_binary (UDP), Zipkin. Exporters: file (OTLP/JSON lines,
+    flushed every 100 ms) and debug (to the log).
+    """
+
+    name = "collector"
+    tcp_port_names = (
+        "otlp_grpc",
+        "otlp_http",
+        "jaeger_grpc",
+        "jaeger_thrift_http",
+        "zipkin",
+    )
+    udp_port_names = ("jaeger_compact_udp", "jaeger_binary_udp")
+    start_timeout = 30.0
+    config_template = TESTBED_DIR / "collector" / "config.yaml.tmpl"
+
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        ports: Mapping[str, int] | None = None,
+        binary: Path | None = None,
+        spans_file: Path | None = None,
+        debug_verbosity: str = "basic",
+    ) -> None:
+        super().__init__(workdir, ports=ports, binary=binary)
+        self.spans_file = Path(spans_file or self.workdir / "spans.jsonl")
+        self.config_path = self.workdir / "collector.yaml"
+        self.debug_verbosity = debug_verbosity
 
     def _prepare(self) -> list[str]:
         self.spans_file.parent.mkdir(parents=True, exist_ok=True)
@@ -598,7 +602,7 @@ class Collector(_Backend):
 # ------------------------------------------------------------------ jaeger --
 
 
-class Jaeger(_Backend):
+class Jaeger(_Receiver):
     """Jaeger (v2, or the v1 all-in-one fallback) with in-memory storage.
 
     Ingest: OTLP gRPC/HTTP, Jaeger gRPC / thrift_http / UDP compact+binary,
@@ -635,56 +639,8 @@ class Jaeger(_Backend):
         return self.binary.name == "all-in-one"
 
     @property
-    def otlp_grpc_port(self) -> int:
-        return self._port("otlp_grpc")
-
-    @property
-    def otlp_http_port(self) -> int:
-        return self._port("otlp_http")
-
-    @property
-    def jaeger_grpc_port(self) -> int:
-        return self._port("jaeger_grpc")
-
-    @property
-    def jaeger_thrift_http_port(self) -> int:
-        return self._port("jaeger_thrift_http")
-
-    @property
-    def jaeger_compact_udp_port(self) -> int:
-        return self._port("jaeger_compact_udp")
-
-    @property
-    def jaeger_binary_udp_port(self) -> int:
-        return self._port("jaeger_binary_udp")
-
-    @property
-    def zipkin_port(self) -> int:
-        return self._port("zipkin")
-
-    @property
     def query_http_port(self) -> int:
         return self._port("query_http")
-
-    @property
-    def otlp_http_endpoint(self) -> str:
-        return self._url("otlp_http")
-
-    @property
-    def otlp_traces_url(self) -> str:
-        return self._url("otlp_http", "/v1/traces")
-
-    @property
-    def otlp_grpc_endpoint(self) -> str:
-        return f"{HOST}:{self.otlp_grpc_port}"
-
-    @property
-    def jaeger_thrift_http_url(self) -> str:
-        return self._url("jaeger_thrift_http", "/api/traces")
-
-    @property
-    def zipkin_spans_url(self) -> str:
-        return self._url("zipkin", "/api/v2/spans")
 
     @property
     def query_url(self) -> str:

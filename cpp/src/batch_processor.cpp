@@ -437,6 +437,9 @@ bool BatchProcessor::shutdown_until(std::chrono::steady_clock::time_point drain_
   detail::BatchState& s = *state_;
   bool exited = false;
   bool complete = false;
+  std::vector<SpanData> left;
+  std::shared_ptr<const std::vector<SpanData>> in_flight;
+  std::size_t n = 0;
   {
     std::unique_lock lock(s.mu);
     s.stop = true;
@@ -450,20 +453,12 @@ bool BatchProcessor::shutdown_until(std::chrono::steady_clock::time_point drain_
       exited = s.exited;
     }
     complete = s.resolved == s.accepted;
-  }
-  if (exited) {
-    worker_.join();
-  } else {
-    // The exporter is stuck: abort its transfer and let the worker finish on its own time.
-    // What it still holds is ours to keep now: the queue, the overflow and the batch in
-    // flight (should that export succeed after all, the spooled copy is a duplicate, which
-    // the stable span ids make recognisable).
-    s.exporter->cancel();
-    std::vector<SpanData> left;
-    std::shared_ptr<const std::vector<SpanData>> in_flight;
-    std::size_t n = 0;
-    {
-      std::lock_guard lock(s.mu);
+    if (!exited) {
+      // The exporter is stuck, or the worker never got its turn: what it still holds is ours
+      // to keep now — the queue, the overflow and the batch in flight (should that export
+      // succeed after all, the spooled copy is a duplicate, which the stable span ids make
+      // recognisable). Taken under the same lock as the wait, so the worker cannot take the
+      // queue in between and still be writing it when we return.
       try {
         left = detail::take_all(s.queue, s.queue_bytes);
         auto more = detail::take_all(s.overflow, s.overflow_bytes);
@@ -482,6 +477,12 @@ bool BatchProcessor::shutdown_until(std::chrono::steady_clock::time_point drain_
         s.in_flight_claimed = true;
       }
     }
+  }
+  if (exited) {
+    worker_.join();
+  } else {
+    // Abort the stuck transfer and let the worker finish on its own time.
+    s.exporter->cancel();
     detail::keep_or_drop(s, left);
     if (in_flight) detail::keep_or_drop(s, *in_flight);
     {

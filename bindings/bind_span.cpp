@@ -6,6 +6,7 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstring>
 #include <stdexcept>
@@ -38,17 +39,6 @@ std::string utf8(nb::handle str, const char* what) {
 
 namespace {
 
-enum class Kind { kStr, kBool, kInt, kFloat, kOther };
-
-Kind kind_of(PyObject* o) {
-  // bool before int: bool is a subclass of int in Python.
-  if (PyBool_Check(o)) return Kind::kBool;
-  if (PyLong_Check(o)) return Kind::kInt;
-  if (PyFloat_Check(o)) return Kind::kFloat;
-  if (PyUnicode_Check(o)) return Kind::kStr;
-  return Kind::kOther;
-}
-
 std::int64_t to_int64(PyObject* o, std::string_view key) {
   int overflow = 0;
   const long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
@@ -80,16 +70,16 @@ std::vector<T> convert_sequence(PyObject* seq, Convert convert) {
 
 AttributeValue to_attribute_value(nb::handle value, std::string_view key) {
   PyObject* o = value.ptr();
-  switch (kind_of(o)) {
-    case Kind::kBool:
+  switch (value_kind(o)) {
+    case ValueKind::kBool:
       return o == Py_True;
-    case Kind::kInt:
+    case ValueKind::kInt:
       return to_int64(o, key);
-    case Kind::kFloat:
+    case ValueKind::kFloat:
       return PyFloat_AS_DOUBLE(o);
-    case Kind::kStr:
+    case ValueKind::kStr:
       return utf8(value, "attribute value");
-    case Kind::kOther:
+    case ValueKind::kOther:
       break;
   }
   if (!PyList_Check(o) && !PyTuple_Check(o)) {
@@ -100,19 +90,19 @@ AttributeValue to_attribute_value(nb::handle value, std::string_view key) {
   // OTel allows empty arrays; their element type is unknowable, so use strings.
   if (n == 0) return std::vector<std::string>{};
   PyObject** items = PySequence_Fast_ITEMS(o);
-  const Kind first = kind_of(items[0]);
+  const ValueKind first = value_kind(items[0]);
   for (Py_ssize_t i = 0; i < n; ++i) {
-    if (kind_of(items[i]) != first || first == Kind::kOther) {
+    if (value_kind(items[i]) != first || first == ValueKind::kOther) {
       bad_value(nb::handle(items[i]), key,
                 "a list/tuple value must hold only str, only bool, only int or only float");
     }
   }
   switch (first) {
-    case Kind::kBool:
+    case ValueKind::kBool:
       return convert_sequence<bool>(o, [](PyObject* item) { return item == Py_True; });
-    case Kind::kInt:
+    case ValueKind::kInt:
       return convert_sequence<std::int64_t>(o, [&](PyObject* item) { return to_int64(item, key); });
-    case Kind::kFloat:
+    case ValueKind::kFloat:
       return convert_sequence<double>(o, [](PyObject* item) { return PyFloat_AS_DOUBLE(item); });
     default:
       return convert_sequence<std::string>(
@@ -241,6 +231,58 @@ PySpan start_span(PyPipeline& self, nb::str name, PySpan* parent, std::optional<
   return span;
 }
 
+// A span started through the OpenTelemetry API: never raises over what an extension passes
+// (bad attribute values are dropped, as the SDK does), redacts the name and every string.
+// `parent` is a Span of this run, a remote (trace_id bytes, span_id, trace_state) tuple, or
+// None for a new trace.
+PySpan start_api_span(PyPipeline& self, nb::str name, nb::handle parent, int kind,
+                      std::uint64_t start_time_ns, nb::handle attributes,
+                      const PyRedactor& redactor, nb::str scope_name) {
+  const Redactor& r = *redactor.redactor;
+  PySpan span;
+  span.processor = self.processor;
+  SpanData& d = span.data;
+  d.name = utf8(name, "name");
+  r.redact(d.name);
+  d.kind = kind >= 1 && kind <= 5 ? static_cast<SpanKind>(kind) : SpanKind::kInternal;
+  bool linked = false;
+  if (nb::isinstance<PySpan>(parent)) {
+    const SpanData& p = nb::cast<const PySpan&>(parent).data;
+    d.trace_id = p.trace_id;
+    d.parent_span_id = p.span_id;
+    d.trace_state = p.trace_state;
+    linked = true;
+  } else if (PyTuple_Check(parent.ptr()) && PyTuple_GET_SIZE(parent.ptr()) == 3) {
+    PyObject* id = PyTuple_GET_ITEM(parent.ptr(), 0);
+    if (PyBytes_Check(id) && PyBytes_GET_SIZE(id) == static_cast<Py_ssize_t>(d.trace_id.size())) {
+      std::memcpy(d.trace_id.data(), PyBytes_AS_STRING(id), d.trace_id.size());
+      d.parent_span_id = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(parent.ptr(), 1));
+      if (PyErr_Occurred()) {
+        PyErr_Clear();
+        d.parent_span_id = 0;
+      }
+      PyObject* state = PyTuple_GET_ITEM(parent.ptr(), 2);
+      if (PyUnicode_Check(state)) d.trace_state = utf8(nb::handle(state), "trace_state");
+      linked = is_valid_trace_id(d.trace_id);
+    }
+  }
+  if (!linked) {
+    d.trace_id = new_trace_id();
+    d.parent_span_id = 0;
+    d.trace_state.clear();
+  }
+  d.span_id = new_span_id();
+  d.start_time_unix_nano = start_time_ns != 0 ? start_time_ns : now_unix_nano();
+  add_api_attributes(d.attributes, attributes, r);
+  if (PyUnicode_GET_LENGTH(scope_name.ptr()) != 0) {
+    std::string_view key = "otel.scope.name";
+    const bool present = std::any_of(d.attributes.begin(), d.attributes.end(),
+                                     [&](const Attribute& a) { return a.key == key; });
+    if (!present) d.attributes.push_back({std::string(key), utf8(scope_name, "scope_name")});
+  }
+  return span;
+}
+
 void end_span(PySpan& self, std::uint64_t end_time_ns) {
   if (self.ended) return;
   self.ended = true;
@@ -310,6 +352,25 @@ void bind_span(nb::module_& m) {
           },
           nb::arg("attributes"))
       .def(
+          "set_api_attribute",
+          [](PySpan& s, nb::handle key, nb::handle value, const PyRedactor& redactor) {
+            if (s.ended || !PyUnicode_Check(key.ptr()) || PyUnicode_GET_LENGTH(key.ptr()) == 0) {
+              return;
+            }
+            if (auto v = to_api_value(value, *redactor.redactor)) {
+              s.data.set_attribute(utf8(key, "attribute key"), std::move(*v));
+            }
+          },
+          nb::arg("key"), nb::arg("value").none(), nb::arg("redactor"),
+          "set_attribute() with the OpenTelemetry API's semantics: an invalid key or value is "
+          "dropped, strings are redacted.")
+      .def(
+          "set_api_attributes",
+          [](PySpan& s, nb::handle attributes, const PyRedactor& redactor) {
+            if (!s.ended) add_api_attributes(s.data.attributes, attributes, *redactor.redactor);
+          },
+          nb::arg("attributes").none(), nb::arg("redactor"))
+      .def(
           "add_event",
           [](PySpan& s, nb::str name, std::optional<nb::dict> attributes,
              std::uint64_t timestamp_ns) {
@@ -360,6 +421,9 @@ void bind_span(nb::module_& m) {
            nb::arg("parent").none() = nb::none(), nb::arg("trace_id").none() = nb::none(),
            nb::arg("parent_span_id") = 0, nb::arg("trace_state") = "", nb::arg("kind") = 1,
            nb::arg("start_time_ns") = 0, nb::arg("attributes").none() = nb::none())
+      .def("start_api_span", &start_api_span, nb::arg("name"), nb::arg("parent").none(),
+           nb::arg("kind"), nb::arg("start_time_ns"), nb::arg("attributes").none(),
+           nb::arg("redactor"), nb::arg("scope_name"))
       .def(
           "force_flush",
           [](PyPipeline& self, std::int64_t timeout_ms) {

@@ -7,11 +7,13 @@
 #include <nanobind/nanobind.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "chaostracing/exporter.hpp"
 #include "chaostracing/memory_exporter.hpp"
+#include "chaostracing/redactor.hpp"
 #include "chaostracing/span.hpp"
 #include "chaostracing/spool.hpp"
 
@@ -31,6 +33,23 @@ struct PySpool {
   std::shared_ptr<Spool> spool;
 };
 
+// The run's secrets, shared by every span that redacts through it.
+struct PyRedactor {
+  std::shared_ptr<const Redactor> redactor;
+};
+
+// Which attribute value type a Python object maps to.
+enum class ValueKind { kStr, kBool, kInt, kFloat, kOther };
+
+inline ValueKind value_kind(PyObject* o) {
+  // bool before int: bool is a subclass of int in Python.
+  if (PyBool_Check(o)) return ValueKind::kBool;
+  if (PyLong_Check(o)) return ValueKind::kInt;
+  if (PyFloat_Check(o)) return ValueKind::kFloat;
+  if (PyUnicode_Check(o)) return ValueKind::kStr;
+  return ValueKind::kOther;
+}
+
 // UTF-8 bytes of a str. Lone surrogates become '?' instead of raising, since span data must
 // never make a hook fail.
 std::string utf8(nb::handle str, const char* what);
@@ -39,7 +58,14 @@ AttributeValue to_attribute_value(nb::handle value, std::string_view key);
 // A dict[str, object]; `what` names it in errors ("attributes", "resource").
 std::vector<Attribute> to_attributes(nb::handle mapping, const char* what);
 
+// OpenTelemetry API semantics (api_attributes.cpp): a value the SDK would drop is nullopt,
+// never an exception; strings are redacted. add_api_attributes() takes any Mapping or None.
+std::optional<AttributeValue> to_api_value(nb::handle value, const Redactor& redactor);
+void add_api_attributes(std::vector<Attribute>& attributes, nb::handle mapping,
+                        const Redactor& redactor);
+
 void bind_span(nb::module_& m);
+void bind_redactor(nb::module_& m);
 void bind_export(nb::module_& m);
 void bind_config(nb::module_& m);
 void bind_spool(nb::module_& m);

@@ -13,6 +13,7 @@ NB_MODULE(_core, m) {
   nb::set_leak_warnings(false);
   m.doc() = "Native core of chaostracing: spans, batching and OTLP export (private API).";
   m.attr("__version__") = nb::str(chaostracing::version().data(), chaostracing::version().size());
+  bind_redactor(m);
   bind_export(m);
   bind_span(m);
   bind_config(m);

@@ -152,6 +152,19 @@ def validate_endpoint(url: str) -> str | None:
     """None if url is an absolute http(s) URL with a host (and a port 1-65535
     if any), else a one-line error."""
 
+REDACTED: str
+
+class Redactor:
+    """Replaces secret values inside strings (the core's Redactor)."""
+
+    def __init__(self, secrets: list[str] = ...) -> None:
+        """Empty and duplicate secrets are ignored."""
+    @property
+    def empty(self) -> bool: ...
+    def text(self, value: str) -> str:
+        """value with every secret replaced by REDACTED, the longest where several start
+        at one place; the same object when there is none."""
+
 class Span:
     """A span being recorded; end() hands it to its Pipeline.
 
@@ -196,6 +209,11 @@ class Span:
         """
     def set_attributes(self, attributes: dict[str, object]) -> None:
         """Sets several attributes; on error none of them is applied."""
+    def set_api_attribute(self, key: object, value: object, redactor: Redactor) -> None:
+        """set_attribute() with the OpenTelemetry API's semantics: a non-str or empty key,
+        or a value the SDK would drop, is dropped; strings are redacted. Never raises."""
+    def set_api_attributes(self, attributes: object, redactor: Redactor) -> None:
+        """set_api_attribute() for each item of a Mapping (None: nothing)."""
     def add_event(
         self, name: str, attributes: dict[str, object] | None = None, timestamp_ns: int = 0
     ) -> None:
@@ -266,6 +284,24 @@ class Pipeline:
 
         Raises:
             ValueError: trace_id is not 16 non-zero bytes, or kind is not 0-5.
+        """
+    def start_api_span(
+        self,
+        name: str,
+        parent: Span | tuple[bytes, int, str] | None,
+        kind: int,
+        start_time_ns: int,
+        attributes: object,
+        redactor: Redactor,
+        scope_name: str,
+    ) -> Span:
+        """Starts a span for the OpenTelemetry API: never raises over what is passed.
+
+        parent: a Span of this run, a remote parent as (16-byte trace id, span id,
+        trace_state header), or None (or an invalid remote) for a new trace. A kind
+        outside 1-5 is INTERNAL. Attributes are any Mapping; values the SDK would
+        drop are dropped, strings and the name are redacted, and a non-empty
+        scope_name is added as otel.scope.name unless the attributes have one.
         """
     def force_flush(self, timeout_ms: int = 30000) -> bool:
         """Exports everything ended so far; True if done within the timeout. Releases the GIL."""

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+
+from chaostracing import _core
 
 __all__ = [
     "REDACTED",
@@ -25,7 +27,7 @@ __all__ = [
     "secret_values",
 ]
 
-REDACTED = "[REDACTED]"
+REDACTED: str = _core.REDACTED
 TRUNCATED = "…[truncated]"
 # Shorter values would redact innocent text everywhere ("1", "on"...).
 _MIN_SECRET_LENGTH = 4
@@ -69,16 +71,19 @@ def secret_values(
 
 
 class Redactor:
-    """Replaces secret values and credential-like headers in attribute values."""
+    """Replaces secret values and credential-like headers in attribute values.
+
+    The replacing itself is the core's (``native``), which the OpenTelemetry API
+    spans use directly: one implementation whoever sets the attribute.
+    """
+
+    __slots__ = ("native", "text")
+    native: _core.Redactor
+    text: Callable[[str], str]
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        ordered = sorted(set(secrets), key=len, reverse=True)  # longest first
-        self._pattern = re.compile("|".join(re.escape(s) for s in ordered)) if ordered else None
-
-    def text(self, value: str) -> str:
-        if self._pattern is None:
-            return value
-        return self._pattern.sub(REDACTED, value)
+        self.native = _core.Redactor(sorted(set(secrets)))
+        self.text = self.native.text
 
     def structure(self, node: Any) -> Any:
         """A copy of ``node`` with sensitive keys and secret values redacted."""

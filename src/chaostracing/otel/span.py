@@ -66,11 +66,12 @@ def clean_value(value: Any, redactor: Redactor) -> Any:
 class Span(trace_api.Span):
     """A recording span of this run, as the OpenTelemetry API sees it."""
 
-    __slots__ = ("_context", "_redactor", "core")
+    __slots__ = ("_context", "_native", "_redactor", "core")
 
     def __init__(self, core: _core.Span, redactor: Redactor) -> None:
         self.core = core
         self._redactor = redactor
+        self._native = redactor.native
         self._context: trace_api.SpanContext | None = None
 
     def get_span_context(self) -> trace_api.SpanContext:
@@ -82,13 +83,10 @@ class Span(trace_api.Span):
         self.core.end(end_time or 0)
 
     def set_attributes(self, attributes: Mapping[str, types.AnyValue]) -> None:
-        for key, value in attributes.items():
-            self.set_attribute(key, value)
+        self.core.set_api_attributes(attributes, self._native)
 
     def set_attribute(self, key: str, value: types.AnyValue) -> None:
-        cleaned = clean_value(value, self._redactor)
-        if cleaned is not None and key:
-            self.core.set_attribute(key, cleaned)
+        self.core.set_api_attribute(key, value, self._native)
 
     def add_event(
         self,

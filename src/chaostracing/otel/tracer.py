@@ -9,18 +9,26 @@ thread — background activities and the continuous hypothesis included.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import functools
+from collections.abc import Callable
+from types import TracebackType
 from typing import Any
 
 from opentelemetry import context as context_api
 from opentelemetry import trace as trace_api
 from opentelemetry.util import types
 
-from chaostracing import runtime
-from chaostracing.otel.span import Span, clean_value, core_kind
+from chaostracing import _core, runtime
+from chaostracing.otel.span import Span, core_kind
 
 __all__ = ["Tracer", "TracerProvider"]
+
+_INTERNAL = trace_api.SpanKind.INTERNAL
+# start_span's arguments before record_exception, kept for each entry of a _CurrentSpan.
+_StartArgs = tuple[
+    str, context_api.Context | None, trace_api.SpanKind, types.Attributes, Any, int | None
+]
+_CORE_INTERNAL = _core.SPAN_KIND_INTERNAL
 
 
 class Tracer(trace_api.Tracer):
@@ -47,51 +55,39 @@ class Tracer(trace_api.Tracer):
         run = runtime.active()
         if run is None:
             return trace_api.INVALID_SPAN
-        redactor = run.content.redactor
         parent = trace_api.get_current_span(context)
-        cleaned: dict[str, object] = {}
-        for key, value in (attributes or {}).items():
-            v = clean_value(value, redactor)
-            if v is not None:
-                cleaned[key] = v
-        if self._scope:
-            cleaned.setdefault("otel.scope.name", self._scope)
-        pipeline = run.pipeline
-        if isinstance(parent, Span):
-            core = pipeline.start_span(
-                redactor.text(name),
-                parent=parent.core,
-                kind=core_kind(kind),
-                start_time_ns=start_time or 0,
-                attributes=cleaned,
-            )
+        link: _core.Span | tuple[bytes, int, str] | None
+        if type(parent) is Span:
+            link = parent.core
         else:
             remote = parent.get_span_context()
             if remote.is_valid:
-                core = pipeline.start_span(
-                    redactor.text(name),
-                    trace_id=remote.trace_id.to_bytes(16, "big"),
-                    parent_span_id=remote.span_id,
-                    trace_state=remote.trace_state.to_header(),
-                    kind=core_kind(kind),
-                    start_time_ns=start_time or 0,
-                    attributes=cleaned,
+                link = (
+                    remote.trace_id.to_bytes(16, "big"),
+                    remote.span_id,
+                    remote.trace_state.to_header(),
                 )
             else:
-                fallback = run.current_span()
-                core = pipeline.start_span(
-                    redactor.text(name),
-                    parent=fallback,
-                    kind=core_kind(kind),
-                    start_time_ns=start_time or 0,
-                    attributes=cleaned,
-                )
-        span = Span(core, redactor)
-        for link in links or ():
-            span.add_link(link.context, link.attributes)
+                link = run.current_span()
+        redactor = run.content.redactor
+        # Cleaning, redaction and otel.scope.name happen in the core, in one call.
+        span = Span(
+            run.pipeline.start_api_span(
+                name,
+                link,
+                _CORE_INTERNAL if kind is _INTERNAL else core_kind(kind),
+                start_time or 0,
+                attributes,
+                redactor.native,
+                self._scope,
+            ),
+            redactor,
+        )
+        if links:
+            for item in links:
+                span.add_link(item.context, item.attributes)
         return span
 
-    @contextmanager
     def start_as_current_span(  # type: ignore[override]
         self,
         name: str,
@@ -103,24 +99,75 @@ class Tracer(trace_api.Tracer):
         record_exception: bool = True,
         set_status_on_exception: bool = True,
         end_on_exit: bool = True,
-    ) -> Iterator[trace_api.Span]:
-        span = self.start_span(
-            name,
-            context,
-            kind,
-            attributes,
-            links,
-            start_time,
+    ) -> _CurrentSpan:
+        return _CurrentSpan(
+            self,
+            (name, context, kind, attributes, links, start_time),
             record_exception,
             set_status_on_exception,
+            end_on_exit,
         )
-        with trace_api.use_span(
-            span,
-            end_on_exit=end_on_exit,
-            record_exception=record_exception,
-            set_status_on_exception=set_status_on_exception,
-        ) as current:
-            yield current
+
+
+class _CurrentSpan:
+    """``start_as_current_span``'s context manager (and decorator).
+
+    What ``trace.use_span`` does, as a class: a generator-based context manager
+    costs more than the span itself. Like the API's, it starts the span on
+    entry, records an ``Exception`` (not a ``BaseException`` such as
+    ``GeneratorExit``) and re-raises it, and as a decorator starts a new span
+    per call.
+    """
+
+    __slots__ = ("_args", "_end", "_record", "_set_status", "_span", "_token", "_tracer")
+
+    def __init__(
+        self,
+        tracer: Tracer,
+        args: _StartArgs,
+        record_exception: bool,
+        set_status_on_exception: bool,
+        end_on_exit: bool,
+    ) -> None:
+        self._tracer = tracer
+        self._args = args
+        self._record = record_exception
+        self._set_status = set_status_on_exception
+        self._end = end_on_exit
+
+    def __enter__(self) -> trace_api.Span:
+        span = self._tracer.start_span(*self._args, self._record, self._set_status)
+        self._span = span
+        self._token = context_api.attach(trace_api.set_span_in_context(span))
+        return span
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        span = self._span
+        try:
+            context_api.detach(self._token)
+            if isinstance(exc, Exception) and span.is_recording():
+                if self._record:
+                    span.record_exception(exc)
+                if self._set_status:
+                    span.set_status(
+                        trace_api.Status(trace_api.StatusCode.ERROR, f"{type(exc).__name__}: {exc}")
+                    )
+        finally:
+            if self._end:
+                span.end()
+
+    def __call__(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def traced(*args: Any, **kwargs: Any) -> Any:
+            with _CurrentSpan(self._tracer, self._args, self._record, self._set_status, self._end):
+                return func(*args, **kwargs)
+
+        return traced
 
 
 class TracerProvider(trace_api.TracerProvider):

@@ -1,0 +1,174 @@
+"""The OpenTelemetry API as other extensions call it, in a process traced by
+chaostracing: attribute values the SDK would drop are dropped (never raised),
+secrets are redacted whoever sets them, and ``start_as_current_span`` behaves
+as the API's own context manager and decorator do.
+
+Each case runs in a process of its own (the run is process-global: signal
+handlers, atexit) and is read back from the trace file that process wrote.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from chaostracing import _core
+from chaostracing.trace_file import Span, read_trace_file
+
+SECRET = "hunter22-secret"
+
+PRELUDE = f"""
+import sys
+from opentelemetry import trace
+from chaostracing import config, otel, runtime
+cfg = config.resolve({{"provider": "file", "path": sys.argv[1]}}, {{}})
+run = runtime.configure(cfg, secrets={{"vault": {{"token": {SECRET!r}}}}})
+otel.install()
+tracer = trace.get_tracer("my.extension")
+"""
+
+
+def traced(tmp_path: Path, body: str) -> tuple[list[Span], str]:
+    path = tmp_path / "trace.jsonl"
+    script = PRELUDE + textwrap.dedent(body) + "\nruntime.finish()\n"
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return read_trace_file(path), done.stdout
+
+
+def by_name(spans: list[Span]) -> dict[str, Span]:
+    return {s.name: s for s in spans}
+
+
+def test_attributes_keep_what_otlp_carries_and_drop_what_the_sdk_drops(tmp_path):
+    spans, out = traced(
+        tmp_path,
+        """
+        import types
+        span = tracer.start_span("s", attributes={
+            "str": "x", "int": -3, "float": 1.5, "bool": True,
+            "strs": ["a", "b"], "ints": (1, 2), "empty": [],
+            "none": None, "dict": {"a": 1}, "mixed": [1, "a"], "huge": 2**70,
+            "": "no key", 7: "int key",
+        })
+        span.set_attribute("late", 2)
+        span.set_attribute("late.bad", object())
+        span.set_attributes(types.MappingProxyType({"proxy": "yes", "proxy.bad": None}))
+        span.end()
+        span.set_attribute("after.end", 1)
+        print("ok")
+        """,
+    )
+    assert out.strip() == "ok"
+    attributes = by_name(spans)["s"].attributes
+    assert attributes == {
+        "str": "x",
+        "int": -3,
+        "float": 1.5,
+        "bool": True,
+        "strs": ["a", "b"],
+        "ints": [1, 2],
+        "empty": [],
+        "late": 2,
+        "proxy": "yes",
+        "otel.scope.name": "my.extension",
+    }
+
+
+def test_secrets_are_redacted_in_names_and_every_string(tmp_path):
+    spans, _ = traced(
+        tmp_path,
+        f"""
+        with tracer.start_as_current_span("call {SECRET}", attributes={{
+            "url": "https://x/?t={SECRET}", "list": ["{SECRET}", "fine"],
+        }}) as span:
+            span.set_attribute("header", "Bearer {SECRET}")
+            span.set_attributes({{"more": "{SECRET}{SECRET}"}})
+        """,
+    )
+    (span,) = spans
+    redacted = _core.REDACTED
+    assert span.name == f"call {redacted}"
+    assert span.attributes["url"] == f"https://x/?t={redacted}"
+    assert span.attributes["list"] == [redacted, "fine"]
+    assert span.attributes["header"] == f"Bearer {redacted}"
+    assert span.attributes["more"] == redacted * 2
+    assert SECRET not in (tmp_path / "trace.jsonl").read_text()
+
+
+def test_start_as_current_span_nests_records_the_exception_and_reraises(tmp_path):
+    spans, out = traced(
+        tmp_path,
+        """
+        with tracer.start_as_current_span("outer") as outer:
+            assert trace.get_current_span() is outer
+            try:
+                with tracer.start_as_current_span("inner") as inner:
+                    assert trace.get_current_span() is inner
+                    raise ValueError("boom")
+            except ValueError:
+                print("re-raised")
+            assert trace.get_current_span() is outer
+            with tracer.start_as_current_span("kept", end_on_exit=False) as kept:
+                pass
+            kept.set_attribute("still", "recording")
+            kept.end()
+        assert not trace.get_current_span().get_span_context().is_valid
+        """,
+    )
+    assert out.strip() == "re-raised"
+    named = by_name(spans)
+    outer, inner = named["outer"], named["inner"]
+    assert inner.parent_span_id == outer.span_id and inner.trace_id == outer.trace_id
+    assert inner.status_code == _core.STATUS_ERROR
+    assert inner.status_message == "ValueError: boom"
+    (event,) = inner.events
+    assert event.name == "exception"
+    assert event.attributes["exception.type"] == "ValueError"
+    assert event.attributes["exception.message"] == "boom"
+    assert outer.status_code == _core.STATUS_UNSET  # caught inside: not the outer's error
+    assert named["kept"].attributes["still"] == "recording"
+
+
+def test_start_as_current_span_as_a_decorator_makes_a_span_per_call(tmp_path):
+    spans, out = traced(
+        tmp_path,
+        """
+        @tracer.start_as_current_span("step")
+        def step(n):
+            return trace.get_current_span().get_span_context().span_id, n
+
+        first, second = step(1), step(2)
+        print(first[0] != second[0], first[1], second[1])
+        """,
+    )
+    assert out.split() == ["True", "1", "2"]
+    steps = [s for s in spans if s.name == "step"]
+    assert len(steps) == 2 and steps[0].span_id != steps[1].span_id
+
+
+def test_a_remote_parent_in_the_context_is_kept(tmp_path):
+    spans, _ = traced(
+        tmp_path,
+        """
+        from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+        remote = SpanContext(
+            trace_id=0x4BF92F3577B34DA6A3CE929D0E0E4736, span_id=0x00F067AA0BA902B7,
+            is_remote=True, trace_flags=TraceFlags(1),
+        )
+        ctx = trace.set_span_in_context(NonRecordingSpan(remote))
+        tracer.start_span("child", context=ctx, kind=trace.SpanKind.CLIENT).end()
+        """,
+    )
+    (child,) = spans
+    assert child.trace_id == "4bf92f3577b34da6a3ce929d0e0e4736"
+    assert child.parent_span_id == "00f067aa0ba902b7"
+    assert child.kind == _core.SPAN_KIND_CLIENT

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Exporter factories: file_exporter, otlp_http_exporter, otlp_grpc_exporter,
+// Exporter factories: file_exporter, otlp_http_exporter,
 // jaeger_udp_exporter, jaeger_http_exporter, zipkin_exporter and the test-only
-// _memory_exporter.
+// _memory_exporter. otlp_grpc_exporter is in the _grpc module (grpc_module.cpp).
 #include <nanobind/stl/pair.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
@@ -16,9 +16,9 @@
 #include "chaostracing/jaeger_udp_exporter.hpp"
 #include "chaostracing/memory_exporter.hpp"
 #include "chaostracing/otel_env.hpp"
-#include "chaostracing/otlp_grpc_exporter.hpp"
 #include "chaostracing/otlp_http_exporter.hpp"
 #include "chaostracing/zipkin_exporter.hpp"
+#include "exporter_factory.hpp"
 
 namespace chaostracing::bindings {
 namespace {
@@ -29,15 +29,6 @@ namespace {
       nb::handle(PyExc_OSError)(code, nb::str(text.c_str()), nb::str(filename.c_str()));
   PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(error.ptr())), error.ptr());
   throw nb::python_error();
-}
-
-PyExporter wrap(std::unique_ptr<Exporter> exporter,
-                std::shared_ptr<ExportedBatches> memory = nullptr) {
-  PyExporter wrapped;
-  wrapped.description = exporter->describe();
-  wrapped.exporter = std::move(exporter);
-  wrapped.memory = std::move(memory);
-  return wrapped;
 }
 
 PyExporter make_file_exporter(const std::string& path, bool truncate) {
@@ -91,55 +82,6 @@ PyExporter make_otlp_http_exporter(const std::string& endpoint,
   } catch (const std::invalid_argument& e) {
     throw nb::value_error(e.what());
   }
-}
-
-using Headers = std::vector<std::pair<std::string, std::string>>;
-
-std::chrono::milliseconds checked_timeout(std::int64_t timeout_ms) {
-  if (timeout_ms <= 0) {
-    throw nb::value_error(
-        ("timeout_ms must be a positive number of milliseconds, got " + std::to_string(timeout_ms))
-            .c_str());
-  }
-  return std::chrono::milliseconds(timeout_ms);
-}
-
-// "none" / "gzip" as the exporter's own Compression enum.
-template <typename Compression>
-Compression checked_compression(const std::string& compression) {
-  if (compression == "none") return Compression::kNone;
-  if (compression == "gzip") return Compression::kGzip;
-  throw nb::value_error(
-      ("compression '" + compression + "' is not valid; accepted: gzip, none").c_str());
-}
-
-// Builds the exporter, turning its configuration errors into one-line ValueErrors.
-template <typename Make>
-PyExporter make_checked(Make make) {
-  try {
-    return wrap(make());
-  } catch (const std::system_error& e) {
-    throw nb::value_error(e.what());
-  } catch (const std::invalid_argument& e) {
-    throw nb::value_error(e.what());
-  }
-}
-
-PyExporter make_otlp_grpc_exporter(const std::string& endpoint, const Headers& headers,
-                                   const std::string& compression, std::int64_t timeout_ms,
-                                   const std::string& certificate,
-                                   const std::string& client_certificate,
-                                   const std::string& client_key) {
-  OtlpGrpcOptions options{
-      .endpoint = endpoint,
-      .headers = headers,
-      .compression = checked_compression<OtlpGrpcOptions::Compression>(compression),
-      .timeout = checked_timeout(timeout_ms),
-      .certificate = certificate,
-      .client_certificate = client_certificate,
-      .client_key = client_key,
-  };
-  return make_checked([&] { return std::make_unique<OtlpGrpcExporter>(options); });
 }
 
 PyExporter make_jaeger_udp_exporter(const std::string& host, std::int64_t port,
@@ -212,14 +154,6 @@ void bind_export(nb::module_& m) {
         "OTLP over HTTP (protobuf or JSON body, optional gzip).\n\n"
         "Raises ValueError (one line) for a bad endpoint, header, protocol, compression,\n"
         "timeout or an unreadable certificate or key file.");
-
-  m.def("otlp_grpc_exporter", &make_otlp_grpc_exporter, nb::kw_only(), nb::arg("endpoint"),
-        nb::arg("headers") = Headers{}, nb::arg("compression") = "none",
-        nb::arg("timeout_ms") = 10000, nb::arg("certificate") = "",
-        nb::arg("client_certificate") = "", nb::arg("client_key") = "",
-        "OTLP over gRPC (TraceService/Export); http:// is plaintext, https:// is TLS.\n\n"
-        "Raises ValueError (one line) for a bad endpoint, header, compression, timeout or an\n"
-        "unreadable certificate or key file.");
 
   m.def("jaeger_udp_exporter", &make_jaeger_udp_exporter, nb::kw_only(),
         nb::arg("host") = "localhost", nb::arg("port") = 6831,

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from testbed.backends import HOST, Collector
 
-from chaostracing import _core
+from chaostracing import _core, _grpc
 from exporter_views import (
     KNOWN_KINDS,
     KNOWN_SCOPE,
@@ -90,7 +90,7 @@ def make_exporter(path: str, col: Collector) -> _core.Exporter:
     if path == "otlp-http":
         return _core.otlp_http_exporter(endpoint=col.otlp_traces_url)
     if path == "otlp-grpc":
-        return _core.otlp_grpc_exporter(endpoint=f"http://{col.otlp_grpc_endpoint}")
+        return _grpc.otlp_grpc_exporter(endpoint=f"http://{col.otlp_grpc_endpoint}")
     if path == "jaeger-udp":
         return _core.jaeger_udp_exporter(host=HOST, port=col.jaeger_compact_udp_port)
     if path == "jaeger-http":

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from chaostracing import _core
+from chaostracing import _core, _grpc
 from chaostracing.config import resolve
 from exporter_views import HttpSink
 from support import chaos_run, journal_outcome, load_experiment, with_control
@@ -109,15 +109,15 @@ def test_bad_values_name_what_is_accepted_and_fall_back_to_the_file(arguments, m
 @pytest.mark.parametrize(
     ("factory", "kwargs", "message"),
     [
-        (_core.otlp_grpc_exporter, {"endpoint": "127.0.0.1:4317"}, "127.0.0.1:4317"),
-        (_core.otlp_grpc_exporter, {"endpoint": "http://c", "compression": "zstd"}, "zstd"),
+        (_grpc.otlp_grpc_exporter, {"endpoint": "127.0.0.1:4317"}, "127.0.0.1:4317"),
+        (_grpc.otlp_grpc_exporter, {"endpoint": "http://c", "compression": "zstd"}, "zstd"),
         (
-            _core.otlp_grpc_exporter,
+            _grpc.otlp_grpc_exporter,
             {"endpoint": "http://c", "headers": [("x-key", "caf\u00e9")]},
             "x-key",
         ),
         (
-            _core.otlp_grpc_exporter,
+            _grpc.otlp_grpc_exporter,
             {"endpoint": "https://c", "certificate": "/no/such/ca.pem"},
             "/no/such/ca.pem",
         ),
@@ -149,7 +149,7 @@ def test_descriptions_name_protocol_and_destination():
     assert _core.zipkin_exporter(endpoint="http://z:9411/api/v2/spans").describe() == (
         "Zipkin http://z:9411/api/v2/spans"
     )
-    assert _core.otlp_grpc_exporter(endpoint="http://c:4317").describe() == (
+    assert _grpc.otlp_grpc_exporter(endpoint="http://c:4317").describe() == (
         "OTLP/gRPC http://c:4317"
     )
 
@@ -179,7 +179,7 @@ def test_errors_name_the_endpoint():
     )
     tcp = free_port(socket.SOCK_STREAM)
     assert failing_pipeline_error(
-        _core.otlp_grpc_exporter(endpoint=f"http://127.0.0.1:{tcp}")
+        _grpc.otlp_grpc_exporter(endpoint=f"http://127.0.0.1:{tcp}")
     ).startswith(f"gRPC UNAVAILABLE from http://127.0.0.1:{tcp}: ")
     sink = HttpSink(status=404)
     try:

@@ -238,14 +238,14 @@ def _exporter_for(destination: str, environ: Mapping[str, str]) -> _core.Exporte
             timeout_ms=int(env["timeout_ms"]),
             **common,
         )
-    factories: dict[str, Callable[..., _core.Exporter]] = {}
-    for name, factory in (
-        ("OTLP/gRPC", "otlp_grpc_exporter"),
-        ("Zipkin", "zipkin_exporter"),
-        ("Jaeger Thrift/HTTP", "jaeger_http_exporter"),
-    ):
-        if hasattr(_core, factory):
-            factories[name] = getattr(_core, factory)
+    factories: dict[str, Callable[..., _core.Exporter]] = {
+        "Zipkin": _core.zipkin_exporter,
+        "Jaeger Thrift/HTTP": _core.jaeger_http_exporter,
+    }
+    if kind == "OTLP/gRPC":
+        from chaostracing import _grpc  # loads gRPC's libraries: only when asked for
+
+        factories[kind] = _grpc.otlp_grpc_exporter
     if kind not in factories:
         raise ValueError(f"cannot replay to {destination!r}: unknown destination")
     kwargs: dict[str, Any] = {"endpoint": endpoint, "timeout_ms": int(env["timeout_ms"]), **common}

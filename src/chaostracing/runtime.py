@@ -117,7 +117,9 @@ def network_exporter(config: TracingConfig) -> _core.Exporter:
             timeout_ms=config.timeout_ms,
         )
     if config.protocol == "grpc":
-        return _core.otlp_grpc_exporter(
+        from chaostracing import _grpc  # loads gRPC's libraries: only when asked for
+
+        return _grpc.otlp_grpc_exporter(
             endpoint=config.endpoint,
             headers=config.headers,
             compression=config.compression,

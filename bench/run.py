@@ -431,11 +431,37 @@ def cpp_bench(short: bool) -> None:
 
 
 def experiment_overhead(short: bool) -> None:
-    """8: a real `chaos run` of N python probes, with and without the control."""
+    """8: what the control adds to an experiment of N Python probes."""
     n = 20 if short else 200
+    inside = subprocess.run(
+        [str(OURS_PY), str(BENCH / "experiment_cost.py"), "--activities", str(n)],
+        capture_output=True,
+        text=True,
+    )
+    hooks = Table(
+        f"8a. experiment of {n} activities in one process: time in the control's activity "
+        "hooks (trace file, the embedded default)",
+        "us/activity",
+        "<= 50 us",
+    )
+    if inside.returncode != 0:
+        hooks.add("ours", None, "failed: " + inside.stderr.strip()[-200:])
+    else:
+        cost = json.loads(inside.stdout)
+        runs = cost["run_ms"]
+        hooks.add(
+            "ours",
+            cost["hooks_us_per_activity"],
+            f"once per run: configure {cost['configure_ms']:.1f} ms, cleanup (flush, report) "
+            f"{cost['cleanup_ms']:.1f} ms; run_experiment without a control "
+            f"{runs['none']:.1f} ms, with a no-op control {runs['noop']:.1f} ms "
+            f"(chaoslib's own {(runs['noop'] - runs['none']) / n * 1e3:.0f} us/activity), "
+            f"with ours {runs['ours']:.1f} ms",
+        )
+    hooks.print()
     chaos = OURS_PY.parent / "chaos"
     table = Table(
-        f"8. `chaos run` of {n} activities: wall time added per activity by the "
+        f"8b. `chaos run` of {n} activities: wall time added per activity by declaring the "
         "control (trace file, the embedded default)",
         "us/activity",
         "<= 50 us",

@@ -351,7 +351,14 @@ def item_memory(who: str, n: int, endpoint: str) -> dict[str, Any]:
 
 
 def item_startup(who: str, n: int, endpoint: str) -> dict[str, Any]:
-    """7: import + configuration, then n spans flushed to the Collector at exit."""
+    """7: import + configuration, then n spans flushed to the Collector at exit.
+
+    Ours is imported the way `chaos run` imports a control: with chaoslib (which
+    chaostracing.control imports) already loaded, so the figure is what tracing adds.
+    """
+    if who == "ours":
+        import chaoslib.activity
+        import chaoslib.run  # noqa: F401
     start = time.perf_counter()
     if who == "sdk":
         s = setup_sdk(endpoint, otlp=True)

@@ -19,7 +19,9 @@ Settings (environment):
 ``CHAOSTRACING_SPOOL_MAX_BYTES``
     The spool's size on disk, default 256 MiB; past it, spans are dropped (counted).
 ``OTEL_BSP_MAX_QUEUE_SIZE``
-    Spans held in memory while the backend is slow, default 2048.
+    Spans held in memory while the backend is slow, default 32768 (the
+    OpenTelemetry SDK's 2048 overflows within a burst of spans from a few
+    threads; memory is bounded by the byte cap below either way).
 ``CHAOSTRACING_MAX_QUEUE_BYTES``
     The same, in bytes, default 32 MiB. Past either cap, spans go to the spool.
 ``CHAOSTRACING_FLUSH_TIMEOUT_MS``
@@ -52,6 +54,7 @@ __all__ = [
 logger = logging.getLogger("chaostoolkit")
 
 _MIB = 1 << 20
+_DEFAULT_QUEUE = 32768
 _OFF = ("off", "none", "no", "false", "0")
 
 #: ``progress(records_done, spans_done)`` after each delivered record.
@@ -65,7 +68,7 @@ class DeliverySettings:
     #: None when spooling is off.
     spool_dir: str | None
     spool_max_bytes: int = 256 * _MIB
-    max_queue_size: int = 2048
+    max_queue_size: int = _DEFAULT_QUEUE
     max_queue_bytes: int = 32 * _MIB
     #: None: the export timeout.
     flush_timeout_ms: int | None = None
@@ -107,7 +110,7 @@ def settings(environ: Mapping[str, str] | None = None) -> DeliverySettings:
     return DeliverySettings(
         spool_dir=spool_dir,
         spool_max_bytes=_positive(environ, "CHAOSTRACING_SPOOL_MAX_BYTES", 256 * _MIB, errors),
-        max_queue_size=_positive(environ, "OTEL_BSP_MAX_QUEUE_SIZE", 2048, errors),
+        max_queue_size=_positive(environ, "OTEL_BSP_MAX_QUEUE_SIZE", _DEFAULT_QUEUE, errors),
         max_queue_bytes=_positive(environ, "CHAOSTRACING_MAX_QUEUE_BYTES", 32 * _MIB, errors),
         flush_timeout_ms=(
             _positive(environ, "CHAOSTRACING_FLUSH_TIMEOUT_MS", 1, errors) if flush else None

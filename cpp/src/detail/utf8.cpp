@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "detail/utf8.hpp"
 
+#include <cstdint>
+#include <cstring>
+
 namespace chaostracing::detail {
 
 std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
@@ -30,6 +33,14 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
 
 bool is_valid_utf8(std::string_view s) noexcept {
   std::size_t i = 0;
+  // Attribute keys and most values are ASCII: check eight bytes at a time until they are not.
+  constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
+  while (i + 8 <= s.size()) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, s.data() + i, sizeof word);
+    if ((word & kHighBits) != 0) break;
+    i += 8;
+  }
   while (i < s.size()) {
     if (static_cast<unsigned char>(s[i]) < 0x80) {
       ++i;

@@ -6,6 +6,7 @@
 // always writes once set.
 #include "chaostracing/encode/otlp_proto.hpp"
 
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -23,11 +24,18 @@ class ProtoWriter {
   explicit ProtoWriter(std::string& out) : out_(out) {}
 
   void varint(std::uint64_t v) {
+    if (v < 0x80) {  // tags, small lengths, enums: most varints of a span
+      out_.push_back(static_cast<char>(v));
+      return;
+    }
+    std::array<char, 10> buf{};
+    std::size_t n = 0;
     while (v >= 0x80) {
-      out_.push_back(static_cast<char>((v & 0x7f) | 0x80));
+      buf[n++] = static_cast<char>((v & 0x7f) | 0x80);
       v >>= 7;
     }
-    out_.push_back(static_cast<char>(v));
+    buf[n++] = static_cast<char>(v);
+    out_.append(buf.data(), n);
   }
 
   void tag(std::uint32_t field, WireType type) { varint((field << 3) | type); }
@@ -39,12 +47,12 @@ class ProtoWriter {
 
   void fixed64_field(std::uint32_t field, std::uint64_t v) {
     tag(field, kFixed64);
-    for (int i = 0; i < 8; ++i) out_.push_back(static_cast<char>(v >> (8 * i)));
+    little_endian(v);
   }
 
   void fixed32_field(std::uint32_t field, std::uint32_t v) {
     tag(field, kFixed32);
-    for (int i = 0; i < 4; ++i) out_.push_back(static_cast<char>(v >> (8 * i)));
+    little_endian(v);
   }
 
   void double_field(std::uint32_t field, double v) {
@@ -93,6 +101,13 @@ class ProtoWriter {
   }
 
  private:
+  template <typename T>
+  void little_endian(T v) {
+    std::array<char, sizeof(T)> bytes{};
+    for (std::size_t i = 0; i < sizeof(T); ++i) bytes[i] = static_cast<char>(v >> (8 * i));
+    out_.append(bytes.data(), bytes.size());
+  }
+
   std::string& out_;
 };
 

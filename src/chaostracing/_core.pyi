@@ -300,9 +300,11 @@ class Pipeline:
         """The exporter's most recent error, "" if none."""
     def describe(self) -> str:
         """The exporter's description."""
-    def _take_encoded(self, kind: str = "proto") -> list[bytes]:
+    def _take_encoded(self, kind: str = "proto", repeat: int = 1) -> list[bytes]:
         """Testing (only with _memory_exporter()): the OTLP encoding ("proto" or "json")
-        of each batch exported since the last call, oldest first.
+        of each batch exported since the last call, oldest first. Benchmarks: each
+        batch is encoded ``repeat`` times (the encoder's cost alone is the difference
+        between two repeats).
         """
 
 def extract_context(

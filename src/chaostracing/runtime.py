@@ -10,6 +10,7 @@ settings file and in the experiment) shares the one run: one trace, not two.
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import os
 import platform
@@ -50,7 +51,17 @@ def active() -> RunTracer | None:
     return _run
 
 
+# Distributions whose module, already imported in a `chaos run`, says its version: reading
+# it costs nothing, where each importlib.metadata lookup scans sys.path (about 1 ms).
+_VERSION_MODULES = {"chaostoolkit": "chaostoolkit", "chaostoolkit-lib": "chaoslib"}
+
+
+@functools.cache
 def _version(distribution: str) -> str:
+    module = sys.modules.get(_VERSION_MODULES.get(distribution, ""))
+    version = getattr(module, "__version__", None)
+    if isinstance(version, str) and version:
+        return version
     try:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:

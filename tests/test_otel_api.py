@@ -92,6 +92,7 @@ def test_secrets_are_redacted_in_names_and_every_string(tmp_path):
         }}) as span:
             span.set_attribute("header", "Bearer {SECRET}")
             span.set_attributes({{"more": "{SECRET}{SECRET}"}})
+            span.add_event("sent", {{"body": "{SECRET}", "bad": None, "n": 2**70}})
         """,
     )
     (span,) = spans
@@ -101,6 +102,8 @@ def test_secrets_are_redacted_in_names_and_every_string(tmp_path):
     assert span.attributes["list"] == [redacted, "fine"]
     assert span.attributes["header"] == f"Bearer {redacted}"
     assert span.attributes["more"] == redacted * 2
+    (event,) = span.events
+    assert event.name == "sent" and event.attributes == {"body": redacted}
     assert SECRET not in (tmp_path / "trace.jsonl").read_text()
 
 

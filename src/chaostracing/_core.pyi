@@ -142,6 +142,9 @@ class Redactor:
     def text(self, value: str) -> str:
         """value with every secret replaced by REDACTED, the longest where several start
         at one place; the same object when there is none."""
+    def clean(self, value: object) -> object:
+        """An attribute value as the OpenTelemetry API spans keep it (strings redacted,
+        sequences as lists), or None where the SDK would drop it."""
 
 class Span:
     """A span being recorded; end() hands it to its Pipeline.

@@ -10,7 +10,7 @@ sets the attribute.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from opentelemetry import trace as trace_api
@@ -50,17 +50,11 @@ def span_context_of(span: _core.Span) -> trace_api.SpanContext:
 
 
 def clean_value(value: Any, redactor: Redactor) -> Any:
-    """An attribute value the core accepts, or None to drop it (as the SDK does)."""
-    if isinstance(value, str):
-        return redactor.text(value)
-    if isinstance(value, bool | int | float):
-        return value
-    if isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
-        items = [redactor.text(v) if isinstance(v, str) else v for v in value]
-        kinds = {type(v) for v in items}
-        if len(kinds) <= 1 and kinds <= {str, bool, int, float}:
-            return items
-    return None
+    """An attribute value the core accepts, or None to drop it (as the SDK does).
+
+    The rule is the core's, the same one ``start_api_span`` applies.
+    """
+    return redactor.native.clean(value)
 
 
 class Span(trace_api.Span):

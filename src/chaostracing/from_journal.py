@@ -24,7 +24,6 @@ import platform
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from chaostracing.content import (
     is_dry,
 )
 from chaostracing.trace_file import STATUS_ERROR, Event, Span
+from chaostracing.versions import distribution_version
 
 __all__ = [
     "JournalError",
@@ -377,13 +377,6 @@ def spans_from_journal(
     return spans
 
 
-def _version(distribution: str) -> str:
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
 def resource_of(journal: Mapping[str, Any], service_name: str) -> dict[str, object]:
     """The resource of a rebuilt trace: what the journal says about its run."""
     resource: dict[str, object] = {}
@@ -394,7 +387,7 @@ def resource_of(journal: Mapping[str, Any], service_name: str) -> dict[str, obje
             "service.name": service_name,
             "telemetry.sdk.name": "chaostracing",
             "telemetry.sdk.language": "python",
-            "telemetry.sdk.version": _version("chaostoolkit-opentracing"),
+            "telemetry.sdk.version": distribution_version("chaostoolkit-opentracing"),
             "chaostracing.source": "journal",
         }
     )
@@ -433,7 +426,7 @@ def send_spans(
         exporter,
         resource=dict(resource),
         scope_name=_SCOPE,
-        scope_version=_version("chaostoolkit-opentracing"),
+        scope_version=distribution_version("chaostoolkit-opentracing"),
         # Every span is ended at once: the queue must hold them all.
         max_queue_size=max(2048, len(spans) + 1),
         export_timeout_ms=timeout_ms,

@@ -10,7 +10,6 @@ settings file and in the experiment) shares the one run: one trace, not two.
 from __future__ import annotations
 
 import atexit
-import functools
 import logging
 import os
 import platform
@@ -20,7 +19,6 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Mapping
-from importlib import metadata
 from typing import Any
 
 from chaostracing import _core, delivery, propagation
@@ -29,6 +27,7 @@ from chaostracing.content import Redactor, secret_values
 from chaostracing.injection import Injector
 from chaostracing.interruptions import InterruptionEvents, SignalWatch
 from chaostracing.lifecycle import Content, RunTracer
+from chaostracing.versions import distribution_version
 
 __all__ = ["active", "configure", "finish"]
 
@@ -51,23 +50,6 @@ def active() -> RunTracer | None:
     return _run
 
 
-# Distributions whose module, already imported in a `chaos run`, says its version: reading
-# it costs nothing, where each importlib.metadata lookup scans sys.path (about 1 ms).
-_VERSION_MODULES = {"chaostoolkit": "chaostoolkit", "chaostoolkit-lib": "chaoslib"}
-
-
-@functools.cache
-def _version(distribution: str) -> str:
-    module = sys.modules.get(_VERSION_MODULES.get(distribution, ""))
-    version = getattr(module, "__version__", None)
-    if isinstance(version, str) and version:
-        return version
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
 def _resource(config: TracingConfig) -> dict[str, object]:
     resource: dict[str, object] = {}
     extra, problems = _core.parse_headers(
@@ -81,7 +63,7 @@ def _resource(config: TracingConfig) -> dict[str, object]:
             "service.name": config.service_name,
             "telemetry.sdk.name": "chaostracing",
             "telemetry.sdk.language": "python",
-            "telemetry.sdk.version": _version("chaostoolkit-opentracing"),
+            "telemetry.sdk.version": distribution_version("chaostoolkit-opentracing"),
             "host.name": socket.gethostname(),
             "host.arch": platform.machine(),
             "os.type": sys.platform,
@@ -90,8 +72,8 @@ def _resource(config: TracingConfig) -> dict[str, object]:
             "process.command_args": list(sys.argv),
             "process.runtime.name": sys.implementation.name,
             "process.runtime.version": platform.python_version(),
-            "chaostoolkit.version": _version("chaostoolkit"),
-            "chaostoolkit.lib.version": _version("chaostoolkit-lib"),
+            "chaostoolkit.version": distribution_version("chaostoolkit"),
+            "chaostoolkit.lib.version": distribution_version("chaostoolkit-lib"),
         }
     )
     return resource
@@ -201,7 +183,7 @@ def configure(
             exporter,
             resource=_resource(config),
             scope_name="chaostracing",
-            scope_version=_version("chaostoolkit-opentracing"),
+            scope_version=distribution_version("chaostoolkit-opentracing"),
             export_timeout_ms=config.timeout_ms,
             # Caps and the spool: nothing undeliverable is lost (chaostracing.delivery).
             **delivery.pipeline_options(config.provider),

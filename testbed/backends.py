@@ -443,6 +443,15 @@ _OTLP_JSON = {"Content-Type": "application/json"}
 class _Receiver(_Backend):
     """The ingest ports and URLs a Collector and Jaeger both offer."""
 
+    tcp_port_names: ClassVar[tuple[str, ...]] = (
+        "otlp_grpc",
+        "otlp_http",
+        "jaeger_grpc",
+        "jaeger_thrift_http",
+        "zipkin",
+    )
+    udp_port_names: ClassVar[tuple[str, ...]] = ("jaeger_compact_udp", "jaeger_binary_udp")
+
     # ports
     @property
     def otlp_grpc_port(self) -> int:
@@ -509,14 +518,6 @@ class Collector(_Receiver):
     """
 
     name = "collector"
-    tcp_port_names = (
-        "otlp_grpc",
-        "otlp_http",
-        "jaeger_grpc",
-        "jaeger_thrift_http",
-        "zipkin",
-    )
-    udp_port_names = ("jaeger_compact_udp", "jaeger_binary_udp")
     start_timeout = 30.0
     config_template = TESTBED_DIR / "collector" / "config.yaml.tmpl"
 
@@ -610,16 +611,7 @@ class Jaeger(_Receiver):
     """
 
     name = "jaeger"
-    tcp_port_names = (
-        "otlp_grpc",
-        "otlp_http",
-        "jaeger_grpc",
-        "jaeger_thrift_http",
-        "zipkin",
-        "query_http",
-        "query_grpc",
-    )
-    udp_port_names = ("jaeger_compact_udp", "jaeger_binary_udp")
+    tcp_port_names = (*_Receiver.tcp_port_names, "query_http", "query_grpc")
     start_timeout = 60.0
     config_template = TESTBED_DIR / "jaeger" / "config.yaml.tmpl"
 

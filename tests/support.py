@@ -12,6 +12,7 @@ import gzip
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -26,6 +27,8 @@ from google.protobuf import json_format
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
 )
+
+from chaostracing import _core
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"
@@ -234,6 +237,17 @@ def chaos_run(
     """Run `chaos run` on `experiment` in `workdir` to its end."""
     process = chaos_start(experiment, workdir, settings=settings, env=env, args=args)
     return chaos_finish(process, workdir, timeout)
+
+
+def chaos_run_continuously(experiment: dict[str, Any], workdir: Path, method_sleep: str) -> Run:
+    """`chaos run` of long.json (a sleep in its method, of `method_sleep` seconds)
+    with its hypothesis checked continuously every 0.2 s."""
+    experiment["method"][1]["provider"]["arguments"] = method_sleep
+    return chaos_run(
+        experiment,
+        workdir,
+        args=["--hypothesis-strategy", "continuously", "--hypothesis-frequency", "0.2"],
+    )
 
 
 def wait_for_log(
@@ -453,3 +467,26 @@ def secrets_experiment(service_url: str) -> dict[str, Any]:
         ],
     }
     return experiment
+
+
+def spool_for(spool_dir: Path, endpoint: str, batches: int = 2) -> set[str]:
+    """Spool `batches` one-span requests for `endpoint`, as an outage would have."""
+    spool = _core.Spool(str(spool_dir))
+    destination = _core.otlp_http_exporter(endpoint=endpoint).describe()
+    ids = set()
+    for i in range(batches):
+        request = ExportTraceServiceRequest()
+        span = request.resource_spans.add().scope_spans.add().spans.add()
+        span.trace_id = bytes(range(1, 17))
+        span.span_id = (i + 1).to_bytes(8, "big")
+        span.name = f"spooled {i}"
+        ids.add(span.span_id.hex())
+        assert spool.append(destination, request.SerializeToString(), 1)
+    return ids
+
+
+def closed_port(kind: socket.SocketKind = socket.SOCK_STREAM) -> int:
+    """A loopback port nobody listens on (taken, then released)."""
+    with socket.socket(socket.AF_INET, kind) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

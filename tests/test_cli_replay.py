@@ -4,39 +4,11 @@ spool that cannot be read, 2 usage)."""
 
 from __future__ import annotations
 
-import socket
-from pathlib import Path
-
 from click.testing import CliRunner
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
-    ExportTraceServiceRequest,
-)
 
 from chaostracing import _core
 from chaostracing.cli import trace
-from support import otlp_receiver
-
-
-def spool_for(spool_dir: Path, endpoint: str, batches: int = 2) -> set[str]:
-    """Spool `batches` one-span requests for `endpoint`, as an outage would have."""
-    spool = _core.Spool(str(spool_dir))
-    destination = _core.otlp_http_exporter(endpoint=endpoint).describe()
-    ids = set()
-    for i in range(batches):
-        request = ExportTraceServiceRequest()
-        span = request.resource_spans.add().scope_spans.add().spans.add()
-        span.trace_id = bytes(range(1, 17))
-        span.span_id = (i + 1).to_bytes(8, "big")
-        span.name = f"spooled {i}"
-        ids.add(span.span_id.hex())
-        assert spool.append(destination, request.SerializeToString(), 1)
-    return ids
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from support import closed_port, otlp_receiver, spool_for
 
 
 def test_help_says_what_it_does():

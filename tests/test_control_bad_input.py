@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 import pytest
 
+import support
 from support import chaos_run, journal_outcome, load_experiment, tree, with_control
 
 pytestmark = pytest.mark.integration
@@ -149,9 +150,7 @@ def test_backend_that_never_answers_does_not_hang_the_run(tmp_path, service_url,
 
 
 def test_unreachable_backend_is_reported_with_its_endpoint(tmp_path, service_url, reference):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
+    closed_port = support.closed_port()
     experiment = with_control(
         load_experiment("full.json", service_url=service_url),
         {"provider": "otlp", "host": "127.0.0.1", "port": closed_port},

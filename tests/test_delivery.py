@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import stat
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,13 +16,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 
 from chaostracing import _core, delivery
-from support import otlp_receiver, spans_of
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from support import closed_port, otlp_receiver, spans_of, spool_for
 
 
 def unreachable(timeout_ms: int = 1000) -> _core.Exporter:
@@ -67,21 +60,11 @@ def test_undeliverable_spans_are_spooled_as_otlp_protobuf_with_their_ids(spool_d
 
 
 def test_replay_delivers_everything_then_the_spool_is_empty(spool_dir):
-    spool = _core.Spool(str(spool_dir))
     with otlp_receiver() as receiver:
         endpoint = f"http://127.0.0.1:{receiver.port}/v1/traces"
-        # Spooled "for" the receiver's endpoint, as a run during an outage would have.
-        exporter = _core.otlp_http_exporter(endpoint=endpoint)
-        request_ids: set[str] = set()
-        for batch in range(3):
-            request = ExportTraceServiceRequest()
-            span = request.resource_spans.add().scope_spans.add().spans.add()
-            span.trace_id = bytes(range(1, 17))
-            span.span_id = (batch + 1).to_bytes(8, "big")
-            span.name = f"spooled {batch}"
-            request_ids.add(span.span_id.hex())
-            assert spool.append(exporter.describe(), request.SerializeToString(), 1)
-        del spool  # like the run that wrote it, gone: its segment can be replayed
+        # Spooled "for" the receiver's endpoint by a run during an outage, gone since:
+        # its segment can be replayed.
+        request_ids = spool_for(spool_dir, endpoint, batches=3)
         seen: list[tuple[int, int]] = []
         result = delivery.replay(spool_dir, progress=lambda r, s: seen.append((r, s)))
         assert {s.span_id for s in receiver.spans()} == request_ids

@@ -11,6 +11,7 @@ import pytest
 from support import (
     Span,
     chaos_run,
+    chaos_run_continuously,
     load_experiment,
     tree,
     with_control,
@@ -157,12 +158,7 @@ def test_activity_level_traces_that_activity_alone(tmp_path, service_url):
 
 def test_oltp_continuous_hypothesis_has_one_span_per_iteration(tmp_path):
     experiment = with_oltp(load_experiment("long.json"))
-    experiment["method"][1]["provider"]["arguments"] = "1.2"
-    run = chaos_run(
-        experiment,
-        tmp_path,
-        args=["--hypothesis-strategy", "continuously", "--hypothesis-frequency", "0.2"],
-    )
+    run = chaos_run_continuously(experiment, tmp_path, "1.2")
     spans = run.spans()
     [continuous] = [
         s
@@ -239,12 +235,7 @@ def test_non_json_output_still_ends_its_span(tmp_path, control):
 
 def test_oltp_after_hypothesis_probes_get_spans_while_continuous_runs(tmp_path):
     experiment = with_oltp(load_experiment("long.json"))
-    experiment["method"][1]["provider"]["arguments"] = "0.6"
-    run = chaos_run(
-        experiment,
-        tmp_path,
-        args=["--hypothesis-strategy", "continuously", "--hypothesis-frequency", "0.2"],
-    )
+    run = chaos_run_continuously(experiment, tmp_path, "0.6")
     spans = run.spans()
     [after] = [s for s in spans if s.attributes.get("chaostoolkit.hypothesis.phase") == "after"]
     assert [s.name for s in spans if s.parent_span_id == after.span_id] == ["activity: fine"]

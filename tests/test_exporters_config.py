@@ -12,7 +12,7 @@ import pytest
 from chaostracing import _core, _grpc
 from chaostracing.config import resolve
 from exporter_views import HttpSink
-from support import chaos_run, journal_outcome, load_experiment, with_control
+from support import chaos_run, closed_port, journal_outcome, load_experiment, with_control
 
 
 def resolved(arguments: dict[str, Any], env: dict[str, str] | None = None) -> Any:
@@ -157,13 +157,6 @@ def test_descriptions_name_protocol_and_destination():
 # ------------------------------------------------------ absent receivers --
 
 
-def free_port(kind: socket.SocketKind) -> int:
-    """A loopback port nobody listens on (taken, then released)."""
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def failing_pipeline_error(exporter: _core.Exporter) -> str:
     pipeline = _core.Pipeline(exporter)
     pipeline.start_span("lost").end()
@@ -173,11 +166,11 @@ def failing_pipeline_error(exporter: _core.Exporter) -> str:
 
 
 def test_errors_name_the_endpoint():
-    udp = free_port(socket.SOCK_DGRAM)
+    udp = closed_port(socket.SOCK_DGRAM)
     assert failing_pipeline_error(_core.jaeger_udp_exporter(host="127.0.0.1", port=udp)) == (
         f"Jaeger agent 127.0.0.1:{udp}: Connection refused"
     )
-    tcp = free_port(socket.SOCK_STREAM)
+    tcp = closed_port(socket.SOCK_STREAM)
     assert failing_pipeline_error(
         _grpc.otlp_grpc_exporter(endpoint=f"http://127.0.0.1:{tcp}")
     ).startswith(f"gRPC UNAVAILABLE from http://127.0.0.1:{tcp}: ")
@@ -205,7 +198,7 @@ def reference_outcome(tmp_path_factory, service_url) -> dict[str, Any]:
 def test_an_absent_receiver_is_one_warning_and_the_run_is_unchanged(
     tmp_path, service_url, reference_outcome, path
 ):
-    port = free_port(socket.SOCK_DGRAM if path == "jaeger-udp" else socket.SOCK_STREAM)
+    port = closed_port(socket.SOCK_DGRAM if path == "jaeger-udp" else socket.SOCK_STREAM)
     arguments, named = {
         "jaeger-udp": ({"provider": "jaeger", "host": "127.0.0.1", "port": port}, "UDP"),
         "jaeger-http": (

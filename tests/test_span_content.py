@@ -13,6 +13,7 @@ from support import (
     Span,
     chaos_finish,
     chaos_run,
+    chaos_run_continuously,
     chaos_start,
     load_experiment,
     secrets_experiment,
@@ -138,12 +139,7 @@ def test_signal_mid_activity_ends_every_span_with_its_cause(tmp_path, signum, ca
 
 def test_continuous_hypothesis_is_one_span_per_iteration_with_its_probes(tmp_path):
     experiment = with_control(load_experiment("long.json"))
-    experiment["method"][1]["provider"]["arguments"] = "1.2"
-    run = chaos_run(
-        experiment,
-        tmp_path,
-        args=["--hypothesis-strategy", "continuously", "--hypothesis-frequency", "0.2"],
-    )
+    run = chaos_run_continuously(experiment, tmp_path, "1.2")
     spans = run.spans()
     assert_all_inside_parents(spans)
     groups = [

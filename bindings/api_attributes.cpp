@@ -91,6 +91,14 @@ std::optional<AttributeValue> to_api_value(nb::handle value, const Redactor& red
   return sequence_value(o, redactor);
 }
 
+void add_api_attribute(std::vector<Attribute>& attributes, nb::handle key, nb::handle value,
+                       const Redactor& redactor) {
+  if (!PyUnicode_Check(key.ptr()) || PyUnicode_GET_LENGTH(key.ptr()) == 0) return;
+  if (auto v = to_api_value(value, redactor)) {
+    set_attribute(attributes, utf8(key, "attribute key"), std::move(*v));
+  }
+}
+
 void add_api_attributes(std::vector<Attribute>& attributes, nb::handle mapping,
                         const Redactor& redactor) {
   if (mapping.is_none()) return;
@@ -109,9 +117,7 @@ void add_api_attributes(std::vector<Attribute>& attributes, nb::handle mapping,
   PyObject* value = nullptr;
   Py_ssize_t pos = 0;
   while (PyDict_Next(dict, &pos, &key, &value)) {
-    if (!PyUnicode_Check(key) || PyUnicode_GET_LENGTH(key) == 0) continue;
-    auto v = to_api_value(nb::handle(value), redactor);
-    if (v) set_attribute(attributes, utf8(nb::handle(key), "attribute key"), std::move(*v));
+    add_api_attribute(attributes, nb::handle(key), nb::handle(value), redactor);
   }
 }
 

@@ -16,15 +16,14 @@ nb::object to_python(const AttributeValue& value) {
   return std::visit(
       [](const auto& v) -> nb::object {
         using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::string>) {
-          return nb::str(v.data(), v.size());
-        } else if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, std::int64_t> ||
-                             std::is_same_v<T, double>) {
+        if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, bool> ||
+                      std::is_same_v<T, std::int64_t> || std::is_same_v<T, double>) {
           return nb::cast(v);
         } else {
           nb::list out;
+          // static_cast: std::vector<bool> yields proxies.
           for (const auto& element : v) {
-            out.append(to_python(AttributeValue(static_cast<typename T::value_type>(element))));
+            out.append(nb::cast(static_cast<typename T::value_type>(element)));
           }
           return out;
         }

@@ -354,12 +354,7 @@ void bind_span(nb::module_& m) {
       .def(
           "set_api_attribute",
           [](PySpan& s, nb::handle key, nb::handle value, const PyRedactor& redactor) {
-            if (s.ended || !PyUnicode_Check(key.ptr()) || PyUnicode_GET_LENGTH(key.ptr()) == 0) {
-              return;
-            }
-            if (auto v = to_api_value(value, *redactor.redactor)) {
-              s.data.set_attribute(utf8(key, "attribute key"), std::move(*v));
-            }
+            if (!s.ended) add_api_attribute(s.data.attributes, key, value, *redactor.redactor);
           },
           nb::arg("key"), nb::arg("value").none(), nb::arg("redactor"),
           "set_attribute() with the OpenTelemetry API's semantics: an invalid key or value is "

@@ -59,8 +59,11 @@ AttributeValue to_attribute_value(nb::handle value, std::string_view key);
 std::vector<Attribute> to_attributes(nb::handle mapping, const char* what);
 
 // OpenTelemetry API semantics (api_attributes.cpp): a value the SDK would drop is nullopt,
-// never an exception; strings are redacted. add_api_attributes() takes any Mapping or None.
+// never an exception; strings are redacted. A non-str or empty key is dropped too.
+// add_api_attributes() takes any Mapping or None.
 std::optional<AttributeValue> to_api_value(nb::handle value, const Redactor& redactor);
+void add_api_attribute(std::vector<Attribute>& attributes, nb::handle key, nb::handle value,
+                       const Redactor& redactor);
 void add_api_attributes(std::vector<Attribute>& attributes, nb::handle mapping,
                         const Redactor& redactor);
 

@@ -23,12 +23,10 @@ from chaostracing.otel.span import Span, core_kind
 
 __all__ = ["Tracer", "TracerProvider"]
 
-_INTERNAL = trace_api.SpanKind.INTERNAL
 # start_span's arguments before record_exception, kept for each entry of a _CurrentSpan.
 _StartArgs = tuple[
     str, context_api.Context | None, trace_api.SpanKind, types.Attributes, Any, int | None
 ]
-_CORE_INTERNAL = _core.SPAN_KIND_INTERNAL
 
 
 class Tracer(trace_api.Tracer):
@@ -75,7 +73,7 @@ class Tracer(trace_api.Tracer):
             run.pipeline.start_api_span(
                 name,
                 link,
-                _CORE_INTERNAL if kind is _INTERNAL else core_kind(kind),
+                core_kind(kind),
                 start_time or 0,
                 attributes,
                 redactor.native,

@@ -168,6 +168,13 @@ nb::bytes trace_id_bytes(const TraceId& id) {
   return nb::bytes(reinterpret_cast<const char*>(id.data()), id.size());
 }
 
+// A child of `parent`: same trace and trace_state.
+void continue_trace(SpanData& d, const SpanData& parent) {
+  d.trace_id = parent.trace_id;
+  d.parent_span_id = parent.span_id;
+  d.trace_state = parent.trace_state;
+}
+
 void init_pipeline(PyPipeline* self, PyExporter& exporter, nb::dict resource, nb::str scope_name,
                    nb::str scope_version, std::int64_t max_queue_size,
                    std::int64_t max_export_batch_size, std::int64_t schedule_delay_ms,
@@ -207,9 +214,7 @@ PySpan start_span(PyPipeline& self, nb::str name, PySpan* parent, std::optional<
   }
   d.kind = static_cast<SpanKind>(kind);
   if (parent != nullptr) {
-    d.trace_id = parent->data.trace_id;
-    d.parent_span_id = parent->data.span_id;
-    d.trace_state = parent->data.trace_state;
+    continue_trace(d, parent->data);
   } else if (trace_id) {
     if (trace_id->size() != d.trace_id.size()) {
       throw nb::value_error(
@@ -247,10 +252,7 @@ PySpan start_api_span(PyPipeline& self, nb::str name, nb::handle parent, int kin
   d.kind = kind >= 1 && kind <= 5 ? static_cast<SpanKind>(kind) : SpanKind::kInternal;
   bool linked = false;
   if (nb::isinstance<PySpan>(parent)) {
-    const SpanData& p = nb::cast<const PySpan&>(parent).data;
-    d.trace_id = p.trace_id;
-    d.parent_span_id = p.span_id;
-    d.trace_state = p.trace_state;
+    continue_trace(d, nb::cast<const PySpan&>(parent).data);
     linked = true;
   } else if (PyTuple_Check(parent.ptr()) && PyTuple_GET_SIZE(parent.ptr()) == 3) {
     PyObject* id = PyTuple_GET_ITEM(parent.ptr(), 0);

@@ -133,20 +133,33 @@ std::vector<Attribute> to_attributes(nb::handle mapping, const char* what) {
   return attributes;
 }
 
+nb::bytes trace_id_bytes(const TraceId& id) {
+  return nb::bytes(reinterpret_cast<const char*>(id.data()), id.size());
+}
+
+// A child of `parent`: same trace and trace_state.
+void continue_trace(SpanData& d, const SpanData& parent) {
+  d.trace_id = parent.trace_id;
+  d.parent_span_id = parent.span_id;
+  d.trace_state = parent.trace_state;
+}
+
+void end_span(PySpan& self, std::uint64_t end_time_ns) {
+  if (self.ended) return;
+  self.ended = true;
+  self.data.end_time_unix_nano = end_time_ns != 0 ? end_time_ns : now_unix_nano();
+  // Hand over the bulky parts and keep the scalars readable on the ended span.
+  auto attributes = std::move(self.data.attributes);
+  auto events = std::move(self.data.events);
+  self.data.attributes.clear();
+  self.data.events.clear();
+  SpanData out = self.data;
+  out.attributes = std::move(attributes);
+  out.events = std::move(events);
+  self.processor->on_end(std::move(out));
+}
+
 namespace {
-
-struct PyPipeline {
-  std::shared_ptr<BatchProcessor> processor;
-  std::shared_ptr<Spool> spool;
-  std::shared_ptr<ExportedBatches> memory;
-  std::string description;
-};
-
-struct PySpan {
-  std::shared_ptr<BatchProcessor> processor;
-  SpanData data;
-  bool ended = false;
-};
 
 std::chrono::milliseconds to_millis(std::int64_t value, const char* name) {
   if (value < 0) {
@@ -162,17 +175,6 @@ std::size_t to_size(std::int64_t value, const char* name) {
         (std::string(name) + " must be positive, got " + std::to_string(value)).c_str());
   }
   return static_cast<std::size_t>(value);
-}
-
-nb::bytes trace_id_bytes(const TraceId& id) {
-  return nb::bytes(reinterpret_cast<const char*>(id.data()), id.size());
-}
-
-// A child of `parent`: same trace and trace_state.
-void continue_trace(SpanData& d, const SpanData& parent) {
-  d.trace_id = parent.trace_id;
-  d.parent_span_id = parent.span_id;
-  d.trace_state = parent.trace_state;
 }
 
 void init_pipeline(PyPipeline* self, PyExporter& exporter, nb::dict resource, nb::str scope_name,
@@ -236,70 +238,6 @@ PySpan start_span(PyPipeline& self, nb::str name, PySpan* parent, std::optional<
   return span;
 }
 
-// A span started through the OpenTelemetry API: never raises over what an extension passes
-// (bad attribute values are dropped, as the SDK does), redacts the name and every string.
-// `parent` is a Span of this run, a remote (trace_id bytes, span_id, trace_state) tuple, or
-// None for a new trace.
-PySpan start_api_span(PyPipeline& self, nb::str name, nb::handle parent, int kind,
-                      std::uint64_t start_time_ns, nb::handle attributes,
-                      const PyRedactor& redactor, nb::str scope_name) {
-  const Redactor& r = *redactor.redactor;
-  PySpan span;
-  span.processor = self.processor;
-  SpanData& d = span.data;
-  d.name = utf8(name, "name");
-  r.redact(d.name);
-  d.kind = kind >= 1 && kind <= 5 ? static_cast<SpanKind>(kind) : SpanKind::kInternal;
-  bool linked = false;
-  if (nb::isinstance<PySpan>(parent)) {
-    continue_trace(d, nb::cast<const PySpan&>(parent).data);
-    linked = true;
-  } else if (PyTuple_Check(parent.ptr()) && PyTuple_GET_SIZE(parent.ptr()) == 3) {
-    PyObject* id = PyTuple_GET_ITEM(parent.ptr(), 0);
-    if (PyBytes_Check(id) && PyBytes_GET_SIZE(id) == static_cast<Py_ssize_t>(d.trace_id.size())) {
-      std::memcpy(d.trace_id.data(), PyBytes_AS_STRING(id), d.trace_id.size());
-      d.parent_span_id = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(parent.ptr(), 1));
-      if (PyErr_Occurred()) {
-        PyErr_Clear();
-        d.parent_span_id = 0;
-      }
-      PyObject* state = PyTuple_GET_ITEM(parent.ptr(), 2);
-      if (PyUnicode_Check(state)) d.trace_state = utf8(nb::handle(state), "trace_state");
-      linked = is_valid_trace_id(d.trace_id);
-    }
-  }
-  if (!linked) {
-    d.trace_id = new_trace_id();
-    d.parent_span_id = 0;
-    d.trace_state.clear();
-  }
-  d.span_id = new_span_id();
-  d.start_time_unix_nano = start_time_ns != 0 ? start_time_ns : now_unix_nano();
-  add_api_attributes(d.attributes, attributes, r);
-  if (PyUnicode_GET_LENGTH(scope_name.ptr()) != 0) {
-    std::string_view key = "otel.scope.name";
-    const bool present = std::any_of(d.attributes.begin(), d.attributes.end(),
-                                     [&](const Attribute& a) { return a.key == key; });
-    if (!present) d.attributes.push_back({std::string(key), utf8(scope_name, "scope_name")});
-  }
-  return span;
-}
-
-void end_span(PySpan& self, std::uint64_t end_time_ns) {
-  if (self.ended) return;
-  self.ended = true;
-  self.data.end_time_unix_nano = end_time_ns != 0 ? end_time_ns : now_unix_nano();
-  // Hand over the bulky parts and keep the scalars readable on the ended span.
-  auto attributes = std::move(self.data.attributes);
-  auto events = std::move(self.data.events);
-  self.data.attributes.clear();
-  self.data.events.clear();
-  SpanData out = self.data;
-  out.attributes = std::move(attributes);
-  out.events = std::move(events);
-  self.processor->on_end(std::move(out));
-}
-
 nb::dict stats_dict(const BatchStats& s) {
   nb::dict d;
   d["queued"] = s.queued;
@@ -354,20 +292,6 @@ void bind_span(nb::module_& m) {
           },
           nb::arg("attributes"))
       .def(
-          "set_api_attribute",
-          [](PySpan& s, nb::handle key, nb::handle value, const PyRedactor& redactor) {
-            if (!s.ended) add_api_attribute(s.data.attributes, key, value, *redactor.redactor);
-          },
-          nb::arg("key"), nb::arg("value").none(), nb::arg("redactor"),
-          "set_attribute() with the OpenTelemetry API's semantics: an invalid key or value is "
-          "dropped, strings are redacted.")
-      .def(
-          "set_api_attributes",
-          [](PySpan& s, nb::handle attributes, const PyRedactor& redactor) {
-            if (!s.ended) add_api_attributes(s.data.attributes, attributes, *redactor.redactor);
-          },
-          nb::arg("attributes").none(), nb::arg("redactor"))
-      .def(
           "add_event",
           [](PySpan& s, nb::str name, std::optional<nb::dict> attributes,
              std::uint64_t timestamp_ns) {
@@ -418,9 +342,6 @@ void bind_span(nb::module_& m) {
            nb::arg("parent").none() = nb::none(), nb::arg("trace_id").none() = nb::none(),
            nb::arg("parent_span_id") = 0, nb::arg("trace_state") = "", nb::arg("kind") = 1,
            nb::arg("start_time_ns") = 0, nb::arg("attributes").none() = nb::none())
-      .def("start_api_span", &start_api_span, nb::arg("name"), nb::arg("parent").none(),
-           nb::arg("kind"), nb::arg("start_time_ns"), nb::arg("attributes").none(),
-           nb::arg("redactor"), nb::arg("scope_name"))
       .def(
           "force_flush",
           [](PyPipeline& self, std::int64_t timeout_ms) {

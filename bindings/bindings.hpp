@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "chaostracing/batch_processor.hpp"
 #include "chaostracing/exporter.hpp"
 #include "chaostracing/memory_exporter.hpp"
 #include "chaostracing/redactor.hpp"
@@ -37,6 +38,27 @@ struct PySpool {
 struct PyRedactor {
   std::shared_ptr<const Redactor> redactor;
 };
+
+// _core.Pipeline: a BatchProcessor over one exporter.
+struct PyPipeline {
+  std::shared_ptr<BatchProcessor> processor;
+  std::shared_ptr<Spool> spool;
+  std::shared_ptr<ExportedBatches> memory;
+  std::string description;
+};
+
+// _core.Span: builds one SpanData; end() hands it to the processor, which it keeps alive.
+struct PySpan {
+  std::shared_ptr<BatchProcessor> processor;
+  SpanData data;
+  bool ended = false;
+};
+
+nb::bytes trace_id_bytes(const TraceId& id);
+// A child of `parent`: same trace and trace_state.
+void continue_trace(SpanData& d, const SpanData& parent);
+// Idempotent; end_time_ns 0 means now.
+void end_span(PySpan& self, std::uint64_t end_time_ns);
 
 // Which attribute value type a Python object maps to.
 enum class ValueKind { kStr, kBool, kInt, kFloat, kOther };
@@ -68,6 +90,7 @@ void add_api_attributes(std::vector<Attribute>& attributes, nb::handle mapping,
                         const Redactor& redactor);
 
 void bind_span(nb::module_& m);
+void bind_api(nb::module_& m);
 void bind_redactor(nb::module_& m);
 void bind_export(nb::module_& m);
 void bind_config(nb::module_& m);

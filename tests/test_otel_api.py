@@ -175,3 +175,47 @@ def test_a_remote_parent_in_the_context_is_kept(tmp_path):
     assert child.trace_id == "4bf92f3577b34da6a3ce929d0e0e4736"
     assert child.parent_span_id == "00f067aa0ba902b7"
     assert child.kind == _core.SPAN_KIND_CLIENT
+
+
+def test_the_api_sees_its_own_types_and_the_api_rules_for_status_and_kind(tmp_path):
+    spans, out = traced(
+        tmp_path,
+        """
+        from opentelemetry.trace import Link, SpanContext, Status, StatusCode, TraceFlags
+        print(isinstance(tracer, trace.Tracer))
+        span = tracer.start_span("kinds", kind=trace.SpanKind.CONSUMER)
+        print(isinstance(span, trace.Span), span.is_recording())
+        ctx = span.get_span_context()
+        print(ctx.is_valid, ctx.trace_flags.sampled, ctx is span.get_span_context())
+        span.set_status(StatusCode.OK)
+        span.set_status(Status(StatusCode.ERROR, "too late: Ok is final"))
+        span.end()
+        print(span.is_recording())
+        failed = tracer.start_span("failed", links=[Link(ctx)])
+        failed.set_status(Status(StatusCode.ERROR, "lost"))
+        failed.set_status(StatusCode.UNSET)
+        failed.record_exception(KeyError("k"), attributes={"extra": 1})
+        failed.update_name("failed twice")
+        failed.end(end_time=2_000_000_000_000_000_000)
+        runtime.finish()
+        after = tracer.start_span("after the run")
+        print(after is trace.INVALID_SPAN)
+        """,
+    )
+    assert out.split() == ["True", "True", "True", "True", "True", "True", "False", "True"]
+    named = by_name(spans)
+    kinds, failed = named["kinds"], named["failed twice"]
+    assert kinds.kind == _core.SPAN_KIND_CONSUMER
+    assert kinds.status_code == _core.STATUS_OK and kinds.status_message == ""
+    assert failed.kind == _core.SPAN_KIND_INTERNAL
+    assert failed.status_code == _core.STATUS_ERROR and failed.status_message == "lost"
+    assert failed.trace_id != kinds.trace_id  # a link is not a parent
+    assert failed.end_ns == 2_000_000_000_000_000_000
+    link, exception = failed.events
+    assert link.name == "link"
+    assert link.attributes == {"link.trace_id": kinds.trace_id, "link.span_id": kinds.span_id}
+    assert exception.name == "exception"
+    assert exception.attributes["exception.type"] == "KeyError"
+    assert exception.attributes["extra"] == 1
+    assert "KeyError" in exception.attributes["exception.stacktrace"]
+    assert "after the run" not in named

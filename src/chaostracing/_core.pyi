@@ -190,11 +190,6 @@ class Span:
         """
     def set_attributes(self, attributes: dict[str, object]) -> None:
         """Sets several attributes; on error none of them is applied."""
-    def set_api_attribute(self, key: object, value: object, redactor: Redactor) -> None:
-        """set_attribute() with the OpenTelemetry API's semantics: a non-str or empty key,
-        or a value the SDK would drop, is dropped; strings are redacted. Never raises."""
-    def set_api_attributes(self, attributes: object, redactor: Redactor) -> None:
-        """set_api_attribute() for each item of a Mapping (None: nothing)."""
     def add_event(
         self, name: str, attributes: dict[str, object] | None = None, timestamp_ns: int = 0
     ) -> None:
@@ -265,24 +260,6 @@ class Pipeline:
 
         Raises:
             ValueError: trace_id is not 16 non-zero bytes, or kind is not 0-5.
-        """
-    def start_api_span(
-        self,
-        name: str,
-        parent: Span | tuple[bytes, int, str] | None,
-        kind: int,
-        start_time_ns: int,
-        attributes: object,
-        redactor: Redactor,
-        scope_name: str,
-    ) -> Span:
-        """Starts a span for the OpenTelemetry API: never raises over what is passed.
-
-        parent: a Span of this run, a remote parent as (16-byte trace id, span id,
-        trace_state header), or None (or an invalid remote) for a new trace. A kind
-        outside 1-5 is INTERNAL. Attributes are any Mapping; values the SDK would
-        drop are dropped, strings and the name are redacted, and a non-empty
-        scope_name is added as otel.scope.name unless the attributes have one.
         """
     def force_flush(self, timeout_ms: int = 30000) -> bool:
         """Exports everything ended so far; True if done within the timeout. Releases the GIL."""
@@ -412,3 +389,82 @@ class Spool:
         stopped (a delivery failed), busy (another replay holds the lock), last_error.
         """
     def last_error(self) -> str: ...
+
+class _ApiSpanMethods:
+    """The OpenTelemetry API's Span methods, as ApiSpan and ApiSpanView have them
+    (a stub-only base: the two native classes each define them). Nothing passed
+    raises; values the SDK would drop are dropped; every string is redacted with
+    the run's Redactor."""
+
+    def get_span_context(self) -> Any: ...
+    def is_recording(self) -> bool: ...
+    def set_attribute(self, key: object, value: object) -> None: ...
+    def set_attributes(self, attributes: object) -> None: ...
+    def add_event(
+        self, name: object, attributes: object = None, timestamp: int | None = None
+    ) -> None: ...
+    def add_link(self, context: Any, attributes: object = None) -> None: ...
+    def update_name(self, name: object) -> None: ...
+    def set_status(self, status: Any, description: str | None = None) -> None: ...
+    def record_exception(
+        self,
+        exception: BaseException,
+        attributes: object = None,
+        timestamp: int | None = None,
+        escaped: bool = False,
+    ) -> None: ...
+    def end(self, end_time: int | None = None) -> None: ...
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None: ...
+
+class ApiSpan(_ApiSpanMethods):
+    """A span made through the OpenTelemetry API, over the core's span."""
+
+    def __enter__(self) -> ApiSpan: ...
+
+class CurrentSpan:
+    """start_as_current_span()'s context manager (and decorator)."""
+
+    def __enter__(self) -> Any: ...
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None: ...
+    def _fresh(self) -> CurrentSpan: ...
+    def __call__(self, function: Any) -> Any: ...
+
+class ApiTracer:
+    """The OpenTelemetry API's Tracer over the run set by set_api_run()."""
+
+    def __init__(self, scope_name: str) -> None: ...
+    def start_span(
+        self,
+        name: str,
+        context: Any = None,
+        kind: Any = None,
+        attributes: object = None,
+        links: Any = None,
+        start_time: int | None = None,
+        record_exception: bool = True,
+        set_status_on_exception: bool = True,
+    ) -> Any: ...
+    def start_as_current_span(
+        self,
+        name: str,
+        context: Any = None,
+        kind: Any = None,
+        attributes: object = None,
+        links: Any = None,
+        start_time: int | None = None,
+        record_exception: bool = True,
+        set_status_on_exception: bool = True,
+        end_on_exit: bool = True,
+    ) -> CurrentSpan: ...
+
+def set_api_run(pipeline: Pipeline | None, redactor: Redactor | None, current_span: Any) -> None:
+    """The run ApiTracer's spans belong to; None for none (they are then INVALID_SPAN)."""
+
+class ApiSpanView(_ApiSpanMethods):
+    """A lifecycle span as the OpenTelemetry API sees it while it is current: the
+    methods of ApiSpan, over a Span the lifecycle owns."""
+
+    def __init__(self, span: Span, redactor: Redactor) -> None: ...
+    @property
+    def core(self) -> Span: ...
+    def __enter__(self) -> ApiSpanView: ...

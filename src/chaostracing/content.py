@@ -77,13 +77,16 @@ class Redactor:
     spans use directly: one implementation whoever sets the attribute.
     """
 
-    __slots__ = ("native", "text")
+    __slots__ = ("clean", "native", "text")
     native: _core.Redactor
     text: Callable[[str], str]
+    # An attribute value as the OpenTelemetry API spans keep it, None where the SDK drops it.
+    clean: Callable[[Any], Any]
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self.native = _core.Redactor(sorted(set(secrets)))
         self.text = self.native.text
+        self.clean = self.native.clean
 
     def structure(self, node: Any) -> Any:
         """A copy of ``node`` with sensitive keys and secret values redacted."""

@@ -21,7 +21,6 @@ from opentracing import Format
 
 from chaostracing import _core, propagation, runtime
 from chaostracing.content import Redactor
-from chaostracing.otel.span import clean_value
 
 __all__ = ["Tracer", "install"]
 
@@ -61,7 +60,7 @@ class Span(opentracing.Span):  # type: ignore[misc]
         return self
 
     def set_tag(self, key: str, value: Any) -> Span:
-        cleaned = clean_value(value, self._redactor)
+        cleaned = self._redactor.clean(value)
         if cleaned is None:
             cleaned = self._redactor.text(json.dumps(value, default=repr))
         if key == "error" and value is True:
@@ -72,7 +71,7 @@ class Span(opentracing.Span):  # type: ignore[misc]
     def log_kv(self, key_values: Mapping[str, Any], timestamp: float | None = None) -> Span:
         attributes: dict[str, object] = {}
         for key, value in key_values.items():
-            cleaned = clean_value(value, self._redactor)
+            cleaned = self._redactor.clean(value)
             if cleaned is None:
                 cleaned = self._redactor.text(json.dumps(value, default=repr))
             attributes[str(key)] = cleaned

@@ -199,14 +199,17 @@ def configure(
             journal_entry=journal_entry,
             trace_url=config.trace_url,
         )
+        binder = _otel_binder(content)
         _run = RunTracer(
             pipeline,
             content,
-            binder=_otel_binder(content),
+            binder=binder,
             injector=Injector(config.propagators, rename=config.header_renames),
             propagators=config.propagators,
             remote_parent=propagation.from_environment(),
         )
+        # Spans other extensions make through the OpenTelemetry API join this run.
+        _core.set_api_run(pipeline, content.redactor.native, _run.current_span)
         from chaostracing import opentracing_api
 
         opentracing_api.install()
@@ -246,6 +249,7 @@ def finish() -> None:
             return
         run, config, signals = _run, _config, _signals
         _run, _config, _signals = None, None, None
+    _core.set_api_run(None, None, None)
     if signals is not None:
         signals.restore()
     cut_short = run.end_open_spans()

@@ -12,19 +12,22 @@ from opentelemetry import trace as trace_api
 
 from chaostracing import _core
 from chaostracing.content import Redactor
-from chaostracing.otel.span import Span
 
 __all__ = ["ContextBinder"]
 
 logger = logging.getLogger("chaostoolkit")
 
+# The API checks isinstance() against its abstract Span, nothing more.
+trace_api.Span.register(_core.ApiSpanView)
+
 
 class ContextBinder:
     def __init__(self, redactor: Redactor) -> None:
-        self._redactor = redactor
+        self._redactor = redactor.native
 
     def attach(self, span: _core.Span) -> Any:
-        return context_api.attach(trace_api.set_span_in_context(Span(span, self._redactor)))
+        view = _core.ApiSpanView(span, self._redactor)
+        return context_api.attach(trace_api.set_span_in_context(view))  # type: ignore[arg-type]
 
     def detach(self, token: Any) -> None:
         try:

@@ -1,0 +1,507 @@
+// SPDX-License-Identifier: Apache-2.0
+// The OpenTelemetry API's Tracer and Span, native, so that a span another extension (or an
+// instrumented HTTP client) makes costs a core call instead of a Python Tracer, a Python
+// wrapper and a context manager written in Python around each span.
+//
+// _core.ApiSpan is a _core.Span with the API's method names and its lenient semantics: nothing
+// an extension passes raises (what the SDK would drop is dropped), and every string is
+// redacted. _core.ApiTracer makes them for whichever run is active (set_api_run). The API only
+// checks isinstance() against its abstract Tracer and Span, so chaostracing.otel registers both
+// classes as virtual subclasses. The API itself is imported on first use, never when _core is.
+#include <nanobind/stl/string.h>
+
+#include <cstring>
+#include <string>
+
+#include "bindings.hpp"
+#include "chaostracing/clock.hpp"
+#include "chaostracing/ids.hpp"
+
+namespace chaostracing::bindings {
+namespace {
+
+// The API's objects called from here: imported once, kept alive by _core._api_refs.
+struct ApiRefs {
+  PyObject* get_current_span = nullptr;
+  PyObject* set_span_in_context = nullptr;
+  PyObject* attach = nullptr;
+  PyObject* detach = nullptr;
+  PyObject* span_context = nullptr;  // the SpanContext class
+  PyObject* sampled = nullptr;       // TraceFlags(SAMPLED)
+  PyObject* internal = nullptr;      // SpanKind.INTERNAL
+  PyObject* invalid_span = nullptr;  // INVALID_SPAN
+  PyObject* format_exception = nullptr;
+  PyObject* decorate = nullptr;  // chaostracing.otel.tracer.decorate
+};
+
+// The run the API's spans belong to: borrowed, kept alive by _core._api_run.
+struct ApiRun {
+  PyPipeline* pipeline = nullptr;
+  PyRedactor* redactor = nullptr;
+  PyObject* current_span = nullptr;  // RunTracer.current_span: the lifecycle's span here
+};
+
+// Only touched with the GIL held, like every Python object.
+ApiRefs& api_refs() {
+  static ApiRefs refs;
+  return refs;
+}
+
+ApiRun& api_run() {
+  static ApiRun run;
+  return run;
+}
+
+nb::handle core_module() {
+  static nb::handle module;
+  if (!module.is_valid()) module = nb::module_::import_("chaostracing._core").release();
+  return module;
+}
+
+const ApiRefs& api() {
+  ApiRefs& refs = api_refs();
+  if (refs.get_current_span != nullptr) return refs;
+  nb::module_ trace = nb::module_::import_("opentelemetry.trace");
+  nb::module_ context = nb::module_::import_("opentelemetry.context");
+  nb::object sampled = trace.attr("TraceFlags")(trace.attr("TraceFlags").attr("SAMPLED"));
+  nb::tuple keep =
+      nb::make_tuple(trace.attr("get_current_span"), trace.attr("set_span_in_context"),
+                     context.attr("attach"), context.attr("detach"), trace.attr("SpanContext"),
+                     sampled, trace.attr("SpanKind").attr("INTERNAL"), trace.attr("INVALID_SPAN"),
+                     nb::module_::import_("traceback").attr("format_exception"),
+                     nb::module_::import_("chaostracing.otel.tracer").attr("decorate"));
+  core_module().attr("_api_refs") = keep;
+  PyObject** items = &PyTuple_GET_ITEM(keep.ptr(), 0);
+  refs = ApiRefs{items[0], items[1], items[2], items[3], items[4],
+                 items[5], items[6], items[7], items[8], items[9]};
+  return refs;
+}
+
+struct PyApiSpan : PySpan {
+  std::shared_ptr<const Redactor> redactor;
+  nb::object context;  // its SpanContext, made on the first get_span_context()
+};
+
+// A lifecycle span (an activity...) as the API sees it while it is the current span: the same
+// methods as ApiSpan, over a _core.Span the lifecycle owns and ends.
+struct PyApiSpanView {
+  nb::object core;  // the _core.Span
+  PySpan* span = nullptr;
+  std::shared_ptr<const Redactor> redactor;
+  nb::object context;
+};
+
+PySpan& core_of(PyApiSpan& s) { return s; }
+PySpan& core_of(PyApiSpanView& s) { return *s.span; }
+
+struct PyApiTracer {
+  std::string scope;
+};
+
+// start_as_current_span()'s context manager and decorator, as the API's use_span() behaves:
+// the span starts on entry, an Exception (not a BaseException such as GeneratorExit) is
+// recorded and re-raised, and as a decorator each call makes a span of its own.
+struct PyCurrentSpan {
+  nb::object tracer, name, context, kind, attributes, links, start_time;
+  bool record_exception = true;
+  bool set_status_on_exception = true;
+  bool end_on_exit = true;
+  nb::object span, token;
+};
+
+std::string text_of(nb::handle value, const Redactor& redactor) {
+  std::string text;
+  if (PyUnicode_Check(value.ptr())) {
+    text = utf8(value, "name");
+  } else if (!value.is_none()) {
+    nb::object str = nb::steal(PyObject_Str(value.ptr()));
+    if (str.is_valid()) {
+      text = utf8(str, "name");
+    } else {
+      PyErr_Clear();
+    }
+  }
+  redactor.redact(text);
+  return text;
+}
+
+// An optional int timestamp in nanoseconds; anything else means now.
+std::uint64_t time_or_now(nb::handle value) {
+  if (PyLong_Check(value.ptr())) {
+    const unsigned long long v = PyLong_AsUnsignedLongLong(value.ptr());
+    if (!PyErr_Occurred() && v != 0) return v;
+    PyErr_Clear();
+  }
+  return now_unix_nano();
+}
+
+SpanKind kind_of(nb::handle kind, const ApiRefs& refs) {
+  if (kind.is_none() || kind.ptr() == refs.internal) return SpanKind::kInternal;
+  // The API's SpanKind values are OTLP's minus one (INTERNAL = 0 ... CONSUMER = 4).
+  nb::object value = nb::steal(PyObject_GetAttrString(kind.ptr(), "value"));
+  if (!value.is_valid() || !PyLong_Check(value.ptr())) {
+    PyErr_Clear();
+    return SpanKind::kInternal;
+  }
+  const long v = PyLong_AsLong(value.ptr());
+  if (PyErr_Occurred()) PyErr_Clear();
+  return v >= 0 && v <= 4 ? static_cast<SpanKind>(v + 1) : SpanKind::kInternal;
+}
+
+// The (trace_id, span_id, trace_state) of a valid SpanContext, into `d` as its parent.
+bool link_remote(SpanData& d, nb::handle span_context) {
+  try {
+    if (!nb::cast<bool>(span_context.attr("is_valid"))) return false;
+    nb::bytes id = nb::borrow<nb::bytes>(span_context.attr("trace_id").attr("to_bytes")(16, "big"));
+    std::memcpy(d.trace_id.data(), id.c_str(), d.trace_id.size());
+    d.parent_span_id = nb::cast<std::uint64_t>(span_context.attr("span_id"));
+    nb::object state = span_context.attr("trace_state").attr("to_header")();
+    if (PyUnicode_Check(state.ptr())) d.trace_state = utf8(state, "trace_state");
+    return is_valid_trace_id(d.trace_id);
+  } catch (const nb::python_error&) {
+    return false;  // not the API's SpanContext after all: a new trace
+  } catch (const nb::cast_error&) {
+    return false;
+  }
+}
+
+// Makes `d` a child of the API context's current span, else of the lifecycle's span of this
+// thread, else the root of a new trace.
+void link_parent(SpanData& d, nb::handle context, const ApiRefs& refs, const ApiRun& run) {
+  nb::object parent = nb::steal(PyObject_CallOneArg(refs.get_current_span, context.ptr()));
+  if (!parent.is_valid()) throw nb::python_error();
+  if (nb::isinstance<PyApiSpan>(parent)) {
+    continue_trace(d, nb::cast<const PyApiSpan&>(parent).data);
+    return;
+  }
+  if (nb::isinstance<PyApiSpanView>(parent)) {  // the lifecycle's span made current
+    continue_trace(d, nb::cast<PyApiSpanView&>(parent).span->data);
+    return;
+  }
+  if (parent.ptr() != refs.invalid_span) {
+    nb::object remote = nb::steal(PyObject_CallMethod(parent.ptr(), "get_span_context", nullptr));
+    if (remote.is_valid() && link_remote(d, remote)) return;
+    PyErr_Clear();
+  }
+  d.trace_state.clear();
+  d.parent_span_id = 0;
+  if (run.current_span != nullptr) {
+    nb::object current = nb::steal(PyObject_CallNoArgs(run.current_span));
+    if (!current.is_valid()) throw nb::python_error();
+    if (nb::isinstance<PySpan>(current)) {
+      continue_trace(d, nb::cast<const PySpan&>(current).data);
+      return;
+    }
+  }
+  d.trace_id = new_trace_id();
+}
+
+// Links are not part of the core's span model yet: the reference is kept as an event.
+void add_link_event(PySpan& s, nb::handle context) {
+  if (s.ended) return;
+  SpanData linked;
+  if (!link_remote(linked, context)) return;
+  s.data.events.push_back(Event{"link",
+                                now_unix_nano(),
+                                {{"link.trace_id", trace_id_to_hex(linked.trace_id)},
+                                 {"link.span_id", span_id_to_hex(linked.parent_span_id)}}});
+}
+
+nb::object start_span(const PyApiTracer& tracer, nb::handle name, nb::handle context,
+                      nb::handle kind, nb::handle attributes, nb::handle links,
+                      nb::handle start_time) {
+  const ApiRefs& refs = api();
+  const ApiRun& run = api_run();
+  if (run.pipeline == nullptr) return nb::borrow(refs.invalid_span);
+  PyApiSpan span;
+  span.processor = run.pipeline->processor;
+  span.redactor = run.redactor->redactor;
+  const Redactor& r = *span.redactor;
+  SpanData& d = span.data;
+  d.name = text_of(name, r);
+  d.kind = kind_of(kind, refs);
+  link_parent(d, context, refs, run);
+  d.span_id = new_span_id();
+  d.start_time_unix_nano = time_or_now(start_time);
+  if (PyDict_Check(attributes.ptr())) {
+    d.attributes.reserve(static_cast<std::size_t>(PyDict_GET_SIZE(attributes.ptr())) + 1);
+  }
+  add_api_attributes(d.attributes, attributes, r);
+  if (!tracer.scope.empty()) {
+    constexpr std::string_view kScopeKey = "otel.scope.name";
+    const bool present = std::any_of(d.attributes.begin(), d.attributes.end(),
+                                     [&](const Attribute& a) { return a.key == kScopeKey; });
+    if (!present) d.attributes.push_back({std::string(kScopeKey), tracer.scope});
+  }
+  if (!links.is_none()) {
+    nb::object iterator = nb::steal(PyObject_GetIter(links.ptr()));
+    if (!iterator.is_valid()) PyErr_Clear();
+    while (iterator.is_valid()) {
+      nb::object link = nb::steal(PyIter_Next(iterator.ptr()));
+      if (!link.is_valid()) {
+        PyErr_Clear();
+        break;
+      }
+      if (nb::hasattr(link, "context")) add_link_event(span, link.attr("context"));
+    }
+  }
+  return nb::cast(std::move(span));
+}
+
+template <typename S>
+nb::object span_context(S& self) {
+  const PySpan& s = core_of(self);
+  if (!self.context.is_valid()) {
+    const ApiRefs& refs = api();
+    nb::object trace_id = nb::steal(PyLong_FromUnsignedLongLong(0));
+    for (std::uint8_t byte : s.data.trace_id) {
+      trace_id = nb::steal(PyNumber_Lshift(trace_id.ptr(), nb::int_(8).ptr()));
+      trace_id = nb::steal(PyNumber_Or(trace_id.ptr(), nb::int_(byte).ptr()));
+    }
+    self.context = nb::handle(refs.span_context)(
+        nb::arg("trace_id") = trace_id, nb::arg("span_id") = s.data.span_id,
+        nb::arg("is_remote") = false, nb::arg("trace_flags") = nb::handle(refs.sampled));
+  }
+  return self.context;
+}
+
+template <typename S>
+void set_status(S& self, nb::handle status, nb::handle description) {
+  PySpan& s = core_of(self);
+  nb::object code = nb::borrow(status);
+  nb::object text = nb::borrow(description);
+  if (nb::hasattr(status, "status_code")) {  // a Status, else a StatusCode
+    code = status.attr("status_code");
+    text = status.attr("description");
+  }
+  long value = 0;
+  try {
+    value = nb::cast<long>(code.attr("value"));
+  } catch (const std::exception&) {
+    return;  // not a StatusCode: nothing the API would record
+  }
+  if (s.ended || value <= 0 || value > 2 || s.data.status_code == StatusCode::kOk) return;
+  // OTel: Unset never overrides, Ok is final, descriptions only go with Error.
+  s.data.status_code = static_cast<StatusCode>(value);
+  s.data.status_message = value == 2 ? text_of(text, *self.redactor) : std::string();
+}
+
+template <typename S>
+void add_event(S& self, nb::handle name, nb::handle attributes, nb::handle timestamp) {
+  PySpan& s = core_of(self);
+  if (s.ended) return;
+  Event event{text_of(name, *self.redactor), time_or_now(timestamp), {}};
+  add_api_attributes(event.attributes, attributes, *self.redactor);
+  s.data.events.push_back(std::move(event));
+}
+
+template <typename S>
+void record_exception(S& self, nb::handle exception, nb::handle attributes, nb::handle timestamp,
+                      bool escaped) {
+  if (core_of(self).ended) return;
+  const ApiRefs& refs = api();
+  nb::handle type = nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(exception.ptr())));
+  nb::object lines =
+      nb::handle(refs.format_exception)(type, exception, exception.attr("__traceback__"));
+  nb::dict event;
+  event["exception.type"] = type.attr("__qualname__");
+  event["exception.message"] = nb::str(exception);
+  event["exception.stacktrace"] = nb::str("").attr("join")(lines);
+  event["exception.escaped"] = escaped ? "True" : "False";
+  if (!attributes.is_none()) {
+    if (PyDict_Merge(event.ptr(), attributes.ptr(), 1) != 0) PyErr_Clear();
+  }
+  add_event(self, nb::str("exception"), event, timestamp);
+}
+
+nb::object enter_current(PyCurrentSpan& self) {
+  const ApiRefs& refs = api();
+  self.span = start_span(nb::cast<const PyApiTracer&>(self.tracer), self.name, self.context,
+                         self.kind, self.attributes, self.links, self.start_time);
+  nb::object context = nb::steal(PyObject_CallOneArg(refs.set_span_in_context, self.span.ptr()));
+  if (!context.is_valid()) throw nb::python_error();
+  self.token = nb::steal(PyObject_CallOneArg(refs.attach, context.ptr()));
+  if (!self.token.is_valid()) throw nb::python_error();
+  return self.span;
+}
+
+void exit_current(PyCurrentSpan& self, nb::handle exception) {
+  const ApiRefs& refs = api();
+  nb::object span = std::move(self.span);
+  nb::object token = std::move(self.token);
+  nb::object detached = nb::steal(PyObject_CallOneArg(refs.detach, token.ptr()));
+  if (!detached.is_valid()) PyErr_Clear();  // the API logs a failed detach itself
+  if (!nb::isinstance<PyApiSpan>(span)) {   // INVALID_SPAN: no run
+    if (self.end_on_exit) span.attr("end")();
+    return;
+  }
+  auto& s = nb::cast<PyApiSpan&>(span);
+  if (PyObject_IsInstance(exception.ptr(), PyExc_Exception) == 1 && !s.ended) {
+    if (self.record_exception) record_exception(s, exception, nb::none(), nb::none(), false);
+    if (self.set_status_on_exception && s.data.status_code != StatusCode::kOk) {
+      nb::object text = nb::str("{}: {}").attr("format")(
+          nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(exception.ptr()))).attr("__name__"),
+          exception);
+      s.data.status_code = StatusCode::kError;
+      s.data.status_message = text_of(text, *s.redactor);
+    }
+  }
+  if (self.end_on_exit) end_span(s, 0);
+}
+
+// The API's Span methods, for ApiSpan and ApiSpanView alike.
+template <typename S, typename... Extra>
+void bind_span_methods(nb::class_<S, Extra...> cls) {
+  cls.def("get_span_context", &span_context<S>)
+      .def("is_recording", [](S& s) { return !core_of(s).ended; })
+      .def(
+          "set_attribute",
+          [](S& s, nb::handle key, nb::handle value) {
+            PySpan& span = core_of(s);
+            if (!span.ended) add_api_attribute(span.data.attributes, key, value, *s.redactor);
+          },
+          nb::arg("key"), nb::arg("value").none())
+      .def(
+          "set_attributes",
+          [](S& s, nb::handle attributes) {
+            PySpan& span = core_of(s);
+            if (!span.ended) add_api_attributes(span.data.attributes, attributes, *s.redactor);
+          },
+          nb::arg("attributes").none())
+      .def("add_event", &add_event<S>, nb::arg("name"), nb::arg("attributes").none() = nb::none(),
+           nb::arg("timestamp").none() = nb::none())
+      .def(
+          "add_link",
+          [](S& s, nb::handle context, nb::handle) { add_link_event(core_of(s), context); },
+          nb::arg("context"), nb::arg("attributes").none() = nb::none())
+      .def(
+          "update_name",
+          [](S& s, nb::handle name) {
+            PySpan& span = core_of(s);
+            if (!span.ended) span.data.name = text_of(name, *s.redactor);
+          },
+          nb::arg("name"))
+      .def("set_status", &set_status<S>, nb::arg("status"),
+           nb::arg("description").none() = nb::none())
+      .def("record_exception", &record_exception<S>, nb::arg("exception"),
+           nb::arg("attributes").none() = nb::none(), nb::arg("timestamp").none() = nb::none(),
+           nb::arg("escaped") = false)
+      .def(
+          "end",
+          [](S& s, nb::handle end_time) {
+            PySpan& span = core_of(s);
+            if (!span.ended) end_span(span, end_time.is_none() ? 0 : time_or_now(end_time));
+          },
+          nb::arg("end_time").none() = nb::none())
+      .def("__enter__", [](nb::handle self) { return nb::borrow(self); })
+      .def(
+          "__exit__", [](S& s, nb::handle, nb::handle, nb::handle) { end_span(core_of(s), 0); },
+          nb::arg("exc_type").none(), nb::arg("exc").none(), nb::arg("tb").none());
+}
+
+}  // namespace
+
+void bind_api(nb::module_& m) {
+  // Not a _core.Span subclass in Python: the API's names (is_recording, set_status...) differ
+  // from the lifecycle's in meaning.
+  bind_span_methods(
+      nb::class_<PyApiSpan>(m, "ApiSpan",
+                            "A span made through the OpenTelemetry API (its Span interface).")
+          .def("__repr__", [](const PyApiSpan& s) {
+            return "<chaostracing._core.ApiSpan '" + s.data.name +
+                   "' span_id=" + span_id_to_hex(s.data.span_id) + (s.ended ? " ended>" : ">");
+          }));
+  bind_span_methods(
+      nb::class_<PyApiSpanView>(m, "ApiSpanView",
+                                "A lifecycle span (an activity...) as the OpenTelemetry API "
+                                "sees it while it is the current span.")
+          .def(
+              "__init__",
+              [](PyApiSpanView* self, nb::handle span, const PyRedactor& redactor) {
+                new (self) PyApiSpanView{nb::borrow(span), &nb::cast<PySpan&>(span),
+                                         redactor.redactor, nb::object()};
+              },
+              nb::arg("span"), nb::arg("redactor"))
+          .def_prop_ro("core", [](const PyApiSpanView& v) { return v.core; }));
+
+  nb::class_<PyApiTracer>(m, "ApiTracer", "The OpenTelemetry API's Tracer over the active run.")
+      .def(
+          "__init__",
+          [](PyApiTracer* self, nb::str scope) { new (self) PyApiTracer{utf8(scope, "scope")}; },
+          nb::arg("scope_name"))
+      .def(
+          "start_span",
+          [](const PyApiTracer& t, nb::handle name, nb::handle context, nb::handle kind,
+             nb::handle attributes, nb::handle links, nb::handle start_time, nb::handle,
+             nb::handle) {
+            return start_span(t, name, context, kind, attributes, links, start_time);
+          },
+          nb::arg("name"), nb::arg("context").none() = nb::none(),
+          nb::arg("kind").none() = nb::none(), nb::arg("attributes").none() = nb::none(),
+          nb::arg("links").none() = nb::none(), nb::arg("start_time").none() = nb::none(),
+          nb::arg("record_exception").none() = true,
+          nb::arg("set_status_on_exception").none() = true)
+      .def(
+          "start_as_current_span",
+          [](nb::handle self, nb::handle name, nb::handle context, nb::handle kind,
+             nb::handle attributes, nb::handle links, nb::handle start_time, bool record_exception,
+             bool set_status_on_exception, bool end_on_exit) {
+            return PyCurrentSpan{nb::borrow(self),
+                                 nb::borrow(name),
+                                 nb::borrow(context),
+                                 nb::borrow(kind),
+                                 nb::borrow(attributes),
+                                 nb::borrow(links),
+                                 nb::borrow(start_time),
+                                 record_exception,
+                                 set_status_on_exception,
+                                 end_on_exit,
+                                 nb::object(),
+                                 nb::object()};
+          },
+          nb::arg("name"), nb::arg("context").none() = nb::none(),
+          nb::arg("kind").none() = nb::none(), nb::arg("attributes").none() = nb::none(),
+          nb::arg("links").none() = nb::none(), nb::arg("start_time").none() = nb::none(),
+          nb::arg("record_exception") = true, nb::arg("set_status_on_exception") = true,
+          nb::arg("end_on_exit") = true);
+
+  nb::class_<PyCurrentSpan>(m, "CurrentSpan",
+                            "start_as_current_span()'s context manager and decorator.")
+      .def("__enter__", &enter_current)
+      .def(
+          "__exit__",
+          [](PyCurrentSpan& self, nb::handle, nb::handle exception, nb::handle) {
+            exit_current(self, exception);
+          },
+          nb::arg("exc_type").none(), nb::arg("exc").none(), nb::arg("tb").none())
+      .def("_fresh",
+           [](const PyCurrentSpan& self) {
+             PyCurrentSpan copy = self;
+             copy.span = nb::object();
+             copy.token = nb::object();
+             return copy;
+           })
+      .def("__call__", [](nb::handle self, nb::handle function) {
+        return nb::handle(api().decorate)(self, function);
+      });
+
+  m.def(
+      "set_api_run",
+      [](nb::handle pipeline, nb::handle redactor, nb::handle current_span) {
+        ApiRun& run = api_run();
+        nb::handle module = core_module();
+        if (pipeline.is_none()) {
+          run = ApiRun{};
+          module.attr("_api_run") = nb::none();
+          return;
+        }
+        ApiRun next{nb::cast<PyPipeline*>(pipeline), nb::cast<PyRedactor*>(redactor),
+                    current_span.is_none() ? nullptr : current_span.ptr()};
+        module.attr("_api_run") = nb::make_tuple(pipeline, redactor, current_span);
+        run = next;
+      },
+      nb::arg("pipeline").none(), nb::arg("redactor").none(), nb::arg("current_span").none(),
+      "The run whose pipeline and redactor ApiTracer's spans use (None: no run, INVALID_SPAN).");
+}
+
+}  // namespace chaostracing::bindings

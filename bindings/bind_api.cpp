@@ -31,7 +31,13 @@ struct ApiRefs {
   PyObject* internal = nullptr;      // SpanKind.INTERNAL
   PyObject* invalid_span = nullptr;  // INVALID_SPAN
   PyObject* format_exception = nullptr;
-  PyObject* decorate = nullptr;  // chaostracing.otel.tracer.decorate
+  PyObject* decorate = nullptr;  // chaostracing.otel.tracer.decorate  // With the API's default
+                                 // runtime context (a ContextVar holding a Context, a dict), the
+  // four context calls above are done here directly, without their Python frames; these are
+  // null with any other runtime context (OTEL_PYTHON_CONTEXT), which is then called.
+  PyObject* context_var = nullptr;   // the ContextVar of ContextVarsRuntimeContext
+  PyObject* span_key = nullptr;      // the Context key of the current span
+  PyObject* context_type = nullptr;  // Context
 };
 
 // The run the API's spans belong to: borrowed, kept alive by _core._api_run.
@@ -64,16 +70,24 @@ const ApiRefs& api() {
   nb::module_ trace = nb::module_::import_("opentelemetry.trace");
   nb::module_ context = nb::module_::import_("opentelemetry.context");
   nb::object sampled = trace.attr("TraceFlags")(trace.attr("TraceFlags").attr("SAMPLED"));
+  nb::object runtime = context.attr("_RUNTIME_CONTEXT");
+  nb::object context_var = nb::getattr(runtime, "_current_context", nb::none());
+  nb::object span_key =
+      nb::getattr(nb::module_::import_("opentelemetry.trace.propagation"), "_SPAN_KEY", nb::none());
+  const bool direct = runtime.type().attr("__name__").equal(nb::str("ContextVarsRuntimeContext")) &&
+                      PyContextVar_CheckExact(context_var.ptr()) && PyUnicode_Check(span_key.ptr());
   nb::tuple keep =
       nb::make_tuple(trace.attr("get_current_span"), trace.attr("set_span_in_context"),
                      context.attr("attach"), context.attr("detach"), trace.attr("SpanContext"),
                      sampled, trace.attr("SpanKind").attr("INTERNAL"), trace.attr("INVALID_SPAN"),
                      nb::module_::import_("traceback").attr("format_exception"),
-                     nb::module_::import_("chaostracing.otel.tracer").attr("decorate"));
+                     nb::module_::import_("chaostracing.otel.tracer").attr("decorate"), context_var,
+                     span_key, context.attr("Context"));
   core_module().attr("_api_refs") = keep;
   PyObject** items = &PyTuple_GET_ITEM(keep.ptr(), 0);
-  refs = ApiRefs{items[0], items[1], items[2], items[3], items[4],
-                 items[5], items[6], items[7], items[8], items[9]};
+  refs = ApiRefs{items[0], items[1], items[2], items[3],  items[4],  items[5], items[6],
+                 items[7], items[8], items[9], items[10], items[11], items[12]};
+  if (!direct) refs.context_var = refs.span_key = refs.context_type = nullptr;
   return refs;
 }
 
@@ -93,6 +107,13 @@ struct PyApiSpanView {
 
 PySpan& core_of(PyApiSpan& s) { return s; }
 PySpan& core_of(PyApiSpanView& s) { return *s.span; }
+
+// An API span's name is not read once it ended (a copy would cost an allocation per span); a
+// lifecycle span's still is.
+void end_api_span(PyApiSpan& s, std::uint64_t end_time_ns) { end_span(s, end_time_ns, false); }
+void end_api_span(PyApiSpanView& s, std::uint64_t end_time_ns) {
+  end_span(*s.span, end_time_ns, true);
+}
 
 struct PyApiTracer {
   std::string scope;
@@ -148,6 +169,62 @@ SpanKind kind_of(nb::handle kind, const ApiRefs& refs) {
   return v >= 0 && v <= 4 ? static_cast<SpanKind>(v + 1) : SpanKind::kInternal;
 }
 
+// The API's get_current(): the Context in effect (a new reference).
+nb::object current_context(const ApiRefs& refs) {
+  PyObject* value = nullptr;
+  if (PyContextVar_Get(refs.context_var, nullptr, &value) != 0) throw nb::python_error();
+  if (value == nullptr) return nb::steal(PyObject_CallNoArgs(refs.context_type));
+  return nb::steal(value);
+}
+
+// The API's get_current_span(context): the span the Context holds, or INVALID_SPAN.
+nb::object current_span(nb::handle context, const ApiRefs& refs) {
+  if (refs.context_var == nullptr) {
+    nb::object span = nb::steal(PyObject_CallOneArg(refs.get_current_span, context.ptr()));
+    if (!span.is_valid()) throw nb::python_error();
+    return span;
+  }
+  nb::object holder = context.is_none() ? current_context(refs) : nb::borrow(context);
+  if (!PyDict_Check(holder.ptr())) return nb::borrow(refs.invalid_span);
+  PyObject* span = PyDict_GetItemWithError(holder.ptr(), refs.span_key);
+  if (span == nullptr) {
+    if (PyErr_Occurred()) throw nb::python_error();
+    return nb::borrow(refs.invalid_span);
+  }
+  return nb::borrow(span);
+}
+
+// The API's attach(set_span_in_context(span)): returns the token for detach().
+nb::object attach_span(nb::handle span, const ApiRefs& refs) {
+  if (refs.context_var == nullptr) {
+    nb::object context = nb::steal(PyObject_CallOneArg(refs.set_span_in_context, span.ptr()));
+    if (!context.is_valid()) throw nb::python_error();
+    nb::object token = nb::steal(PyObject_CallOneArg(refs.attach, context.ptr()));
+    if (!token.is_valid()) throw nb::python_error();
+    return token;
+  }
+  nb::object values = nb::steal(PyDict_Copy(current_context(refs).ptr()));
+  if (!values.is_valid() || PyDict_SetItem(values.ptr(), refs.span_key, span.ptr()) != 0) {
+    throw nb::python_error();
+  }
+  nb::object context = nb::steal(PyObject_CallOneArg(refs.context_type, values.ptr()));
+  if (!context.is_valid()) throw nb::python_error();
+  nb::object token = nb::steal(PyContextVar_Set(refs.context_var, context.ptr()));
+  if (!token.is_valid()) throw nb::python_error();
+  return token;
+}
+
+// The API's detach(token). A token of another context cannot be undone; like the API, the
+// caller is not made to fail for it.
+void detach_token(nb::handle token, const ApiRefs& refs) {
+  if (refs.context_var == nullptr) {
+    nb::object done = nb::steal(PyObject_CallOneArg(refs.detach, token.ptr()));
+    if (!done.is_valid()) PyErr_Clear();  // the API logs a failed detach itself
+    return;
+  }
+  if (PyContextVar_Reset(refs.context_var, token.ptr()) != 0) PyErr_Clear();
+}
+
 // The (trace_id, span_id, trace_state) of a valid SpanContext, into `d` as its parent.
 bool link_remote(SpanData& d, nb::handle span_context) {
   try {
@@ -168,8 +245,7 @@ bool link_remote(SpanData& d, nb::handle span_context) {
 // Makes `d` a child of the API context's current span, else of the lifecycle's span of this
 // thread, else the root of a new trace.
 void link_parent(SpanData& d, nb::handle context, const ApiRefs& refs, const ApiRun& run) {
-  nb::object parent = nb::steal(PyObject_CallOneArg(refs.get_current_span, context.ptr()));
-  if (!parent.is_valid()) throw nb::python_error();
+  nb::object parent = current_span(context, refs);
   if (nb::isinstance<PyApiSpan>(parent)) {
     continue_trace(d, nb::cast<const PyApiSpan&>(parent).data);
     return;
@@ -318,10 +394,7 @@ nb::object enter_current(PyCurrentSpan& self) {
   const ApiRefs& refs = api();
   self.span = start_span(nb::cast<const PyApiTracer&>(self.tracer), self.name, self.context,
                          self.kind, self.attributes, self.links, self.start_time);
-  nb::object context = nb::steal(PyObject_CallOneArg(refs.set_span_in_context, self.span.ptr()));
-  if (!context.is_valid()) throw nb::python_error();
-  self.token = nb::steal(PyObject_CallOneArg(refs.attach, context.ptr()));
-  if (!self.token.is_valid()) throw nb::python_error();
+  self.token = attach_span(self.span, refs);
   return self.span;
 }
 
@@ -329,9 +402,8 @@ void exit_current(PyCurrentSpan& self, nb::handle exception) {
   const ApiRefs& refs = api();
   nb::object span = std::move(self.span);
   nb::object token = std::move(self.token);
-  nb::object detached = nb::steal(PyObject_CallOneArg(refs.detach, token.ptr()));
-  if (!detached.is_valid()) PyErr_Clear();  // the API logs a failed detach itself
-  if (!nb::isinstance<PyApiSpan>(span)) {   // INVALID_SPAN: no run
+  detach_token(token, refs);
+  if (!nb::isinstance<PyApiSpan>(span)) {  // INVALID_SPAN: no run
     if (self.end_on_exit) span.attr("end")();
     return;
   }
@@ -346,7 +418,7 @@ void exit_current(PyCurrentSpan& self, nb::handle exception) {
       s.data.status_message = text_of(text, *s.redactor);
     }
   }
-  if (self.end_on_exit) end_span(s, 0);
+  if (self.end_on_exit) end_api_span(s, 0);
 }
 
 // The API's Span methods, for ApiSpan and ApiSpanView alike.
@@ -390,12 +462,12 @@ void bind_span_methods(nb::class_<S, Extra...> cls) {
           "end",
           [](S& s, nb::handle end_time) {
             PySpan& span = core_of(s);
-            if (!span.ended) end_span(span, end_time.is_none() ? 0 : time_or_now(end_time));
+            if (!span.ended) end_api_span(s, end_time.is_none() ? 0 : time_or_now(end_time));
           },
           nb::arg("end_time").none() = nb::none())
       .def("__enter__", [](nb::handle self) { return nb::borrow(self); })
       .def(
-          "__exit__", [](S& s, nb::handle, nb::handle, nb::handle) { end_span(core_of(s), 0); },
+          "__exit__", [](S& s, nb::handle, nb::handle, nb::handle) { end_api_span(s, 0); },
           nb::arg("exc_type").none(), nb::arg("exc").none(), nb::arg("tb").none());
 }
 
@@ -408,8 +480,9 @@ void bind_api(nb::module_& m) {
       nb::class_<PyApiSpan>(m, "ApiSpan",
                             "A span made through the OpenTelemetry API (its Span interface).")
           .def("__repr__", [](const PyApiSpan& s) {
-            return "<chaostracing._core.ApiSpan '" + s.data.name +
-                   "' span_id=" + span_id_to_hex(s.data.span_id) + (s.ended ? " ended>" : ">");
+            // The name is handed over with the span at its end.
+            return "<chaostracing._core.ApiSpan " + (s.ended ? "" : "'" + s.data.name + "' ") +
+                   "span_id=" + span_id_to_hex(s.data.span_id) + (s.ended ? " ended>" : ">");
           }));
   bind_span_methods(
       nb::class_<PyApiSpanView>(m, "ApiSpanView",

@@ -144,18 +144,25 @@ void continue_trace(SpanData& d, const SpanData& parent) {
   d.trace_state = parent.trace_state;
 }
 
-void end_span(PySpan& self, std::uint64_t end_time_ns) {
+void end_span(PySpan& self, std::uint64_t end_time_ns, bool keep_name) {
   if (self.ended) return;
   self.ended = true;
   self.data.end_time_unix_nano = end_time_ns != 0 ? end_time_ns : now_unix_nano();
-  // Hand over the bulky parts and keep the scalars readable on the ended span.
-  auto attributes = std::move(self.data.attributes);
-  auto events = std::move(self.data.events);
-  self.data.attributes.clear();
-  self.data.events.clear();
-  SpanData out = self.data;
-  out.attributes = std::move(attributes);
-  out.events = std::move(events);
+  // Hand the span over, keeping what stays readable on the ended span: the scalars, the
+  // trace_state its children continue, and the name when asked (a copy: an allocation).
+  SpanData out = std::move(self.data);
+  SpanData& kept = self.data;
+  kept = SpanData{};
+  kept.trace_id = out.trace_id;
+  kept.span_id = out.span_id;
+  kept.parent_span_id = out.parent_span_id;
+  kept.trace_state = out.trace_state;
+  kept.flags = out.flags;
+  kept.kind = out.kind;
+  kept.start_time_unix_nano = out.start_time_unix_nano;
+  kept.end_time_unix_nano = out.end_time_unix_nano;
+  kept.status_code = out.status_code;
+  if (keep_name) kept.name = out.name;
   self.processor->on_end(std::move(out));
 }
 
@@ -324,7 +331,9 @@ void bind_span(nb::module_& m) {
             if (!s.ended) s.data.name = std::move(n);
           },
           nb::arg("name"))
-      .def("end", &end_span, nb::arg("end_time_ns") = 0)
+      .def(
+          "end", [](PySpan& s, std::uint64_t end_time_ns) { end_span(s, end_time_ns, true); },
+          nb::arg("end_time_ns") = 0)
       .def("__repr__", [](const PySpan& s) {
         return "<chaostracing._core.Span '" + s.data.name +
                "' trace_id=" + trace_id_to_hex(s.data.trace_id) +

@@ -57,8 +57,8 @@ struct PySpan {
 nb::bytes trace_id_bytes(const TraceId& id);
 // A child of `parent`: same trace and trace_state.
 void continue_trace(SpanData& d, const SpanData& parent);
-// Idempotent; end_time_ns 0 means now.
-void end_span(PySpan& self, std::uint64_t end_time_ns);
+// Idempotent; end_time_ns 0 means now. keep_name: the ended span still answers its name.
+void end_span(PySpan& self, std::uint64_t end_time_ns, bool keep_name);
 
 // Which attribute value type a Python object maps to.
 enum class ValueKind { kStr, kBool, kInt, kFloat, kOther };

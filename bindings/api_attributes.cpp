@@ -95,7 +95,7 @@ void add_api_attribute(std::vector<Attribute>& attributes, nb::handle key, nb::h
                        const Redactor& redactor) {
   if (!PyUnicode_Check(key.ptr()) || PyUnicode_GET_LENGTH(key.ptr()) == 0) return;
   if (auto v = to_api_value(value, redactor)) {
-    set_attribute(attributes, utf8(key, "attribute key"), std::move(*v));
+    set_attribute(attributes, attribute_key(key, "attribute key"), std::move(*v));
   }
 }
 

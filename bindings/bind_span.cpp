@@ -37,6 +37,16 @@ std::string utf8(nb::handle str, const char* what) {
                      static_cast<std::size_t>(PyBytes_GET_SIZE(encoded.ptr())));
 }
 
+AttributeKey attribute_key(nb::handle str, const char* what) {
+  Py_ssize_t size = 0;
+  // The str's cached UTF-8, straight into the interned key: no std::string in between.
+  const char* data =
+      PyUnicode_Check(str.ptr()) ? PyUnicode_AsUTF8AndSize(str.ptr(), &size) : nullptr;
+  if (data != nullptr) return AttributeKey(std::string_view(data, static_cast<std::size_t>(size)));
+  PyErr_Clear();
+  return AttributeKey(utf8(str, what));  // raises for a non-str, replaces lone surrogates
+}
+
 namespace {
 
 std::int64_t to_int64(PyObject* o, std::string_view key) {
@@ -123,9 +133,9 @@ std::vector<Attribute> to_attributes(nb::handle mapping, const char* what) {
   Py_ssize_t pos = 0;
   while (PyDict_Next(mapping.ptr(), &pos, &key, &value)) {
     // The hot path of every span: the error text is only built for a non-str key.
-    std::string k = PyUnicode_CheckExact(key)
-                        ? utf8(nb::handle(key), "attribute key")
-                        : utf8(nb::handle(key), (std::string(what) + " key").c_str());
+    AttributeKey k = PyUnicode_CheckExact(key)
+                         ? attribute_key(nb::handle(key), "attribute key")
+                         : attribute_key(nb::handle(key), (std::string(what) + " key").c_str());
     AttributeValue v = to_attribute_value(nb::handle(value), k);
     // Still a search: distinct keys can meet once lone surrogates are replaced.
     set_attribute(attributes, std::move(k), std::move(v));
@@ -283,7 +293,7 @@ void bind_span(nb::module_& m) {
           "set_attribute",
           [](PySpan& s, nb::str key, nb::object value) {
             if (s.ended) return;
-            std::string k = utf8(key, "attribute key");
+            AttributeKey k = attribute_key(key, "attribute key");
             AttributeValue v = to_attribute_value(value, k);
             s.data.set_attribute(std::move(k), std::move(v));
           },

@@ -75,6 +75,8 @@ inline ValueKind value_kind(PyObject* o) {
 // UTF-8 bytes of a str. Lone surrogates become '?' instead of raising, since span data must
 // never make a hook fail.
 std::string utf8(nb::handle str, const char* what);
+// The same, as an (interned) attribute key.
+AttributeKey attribute_key(nb::handle str, const char* what);
 
 AttributeValue to_attribute_value(nb::handle value, std::string_view key);
 // A dict[str, object]; `what` names it in errors ("attributes", "resource").

@@ -5,7 +5,7 @@
 
 namespace chaostracing {
 
-void set_attribute(std::vector<Attribute>& attributes, std::string key, AttributeValue value) {
+void set_attribute(std::vector<Attribute>& attributes, AttributeKey key, AttributeValue value) {
   // Linear search: spans carry a handful of attributes, where this beats any map.
   auto it = std::find_if(attributes.begin(), attributes.end(),
                          [&](const Attribute& a) { return a.key == key; });

@@ -11,6 +11,8 @@
 #include <variant>
 #include <vector>
 
+#include "chaostracing/attribute_key.hpp"
+
 namespace chaostracing {
 
 using TraceId = std::array<std::uint8_t, 16>;
@@ -22,7 +24,7 @@ using AttributeValue =
                  std::vector<bool>, std::vector<std::int64_t>, std::vector<double>>;
 
 struct Attribute {
-  std::string key;
+  AttributeKey key;
   AttributeValue value;
 
   bool operator==(const Attribute&) const = default;
@@ -52,7 +54,7 @@ enum class StatusCode : std::uint8_t { kUnset = 0, kOk = 1, kError = 2 };
 inline constexpr std::uint32_t kTraceFlagSampled = 0x01;
 
 // OTel semantics: an existing key is replaced in place (keeping its position), else appended.
-void set_attribute(std::vector<Attribute>& attributes, std::string key, AttributeValue value);
+void set_attribute(std::vector<Attribute>& attributes, AttributeKey key, AttributeValue value);
 
 struct SpanData {
   TraceId trace_id{};
@@ -69,7 +71,7 @@ struct SpanData {
   StatusCode status_code = StatusCode::kUnset;
   std::string status_message;
 
-  void set_attribute(std::string key, AttributeValue value) {
+  void set_attribute(AttributeKey key, AttributeValue value) {
     chaostracing::set_attribute(attributes, std::move(key), std::move(value));
   }
 

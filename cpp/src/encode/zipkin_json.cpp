@@ -120,7 +120,7 @@ void write_span(std::string& out, const SpanData& span, std::string_view service
   Tags tags;
   tags.reserve(span.attributes.size() + 4);
   for (const auto& attribute : span.attributes) {
-    set_tag(tags, attribute.key, detail::attribute_to_string(attribute.value));
+    set_tag(tags, attribute.key.str(), detail::attribute_to_string(attribute.value));
   }
   if (!scope.name.empty()) set_tag(tags, "otel.scope.name", scope.name);
   if (!scope.version.empty()) set_tag(tags, "otel.scope.version", scope.version);

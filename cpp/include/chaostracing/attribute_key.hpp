@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+// AttributeKey: an attribute's key, interned. Spans repeat the same few keys
+// ("chaostoolkit.activity.name", "url.full"...), most of them past std::string's 15-byte
+// inline buffer, so an owned std::string per key costs an allocation (and a free on the export
+// thread) for every attribute of every span. Interned keys are copied as a pointer and compared
+// by address; the process-wide table is bounded (kMaxInterned keys, kMaxInternedBytes), and a
+// key that does not fit in it is owned as before. Thread-safe; nothing throws except
+// std::bad_alloc.
+#pragma once
+
+#include <cstddef>
+#include <ostream>
+#include <string>
+#include <string_view>
+
+namespace chaostracing {
+
+class AttributeKey {
+ public:
+  static constexpr std::size_t kMaxInterned = 4096;
+  static constexpr std::size_t kMaxInternedBytes = 256 * 1024;
+  // Longer keys are owned: such keys are rarely repeated.
+  static constexpr std::size_t kMaxInternedKeySize = 128;
+
+  AttributeKey() = default;
+  // Implicit: a key is written as a string everywhere spans are built.
+  AttributeKey(std::string_view key);  // NOLINT(google-explicit-constructor)
+  AttributeKey(const char* key) : AttributeKey(std::string_view(key)) {}         // NOLINT
+  AttributeKey(const std::string& key) : AttributeKey(std::string_view(key)) {}  // NOLINT
+
+  std::string_view view() const noexcept { return interned_ != nullptr ? *interned_ : owned_; }
+  operator std::string_view() const noexcept { return view(); }  // NOLINT
+  std::string str() const { return std::string(view()); }
+  const char* data() const noexcept { return view().data(); }
+  std::size_t size() const noexcept { return view().size(); }
+  bool empty() const noexcept { return size() == 0; }
+  bool interned() const noexcept { return interned_ != nullptr; }
+
+  friend bool operator==(const AttributeKey& a, const AttributeKey& b) noexcept {
+    if (a.interned_ != nullptr && b.interned_ != nullptr) return a.interned_ == b.interned_;
+    return a.view() == b.view();
+  }
+  friend bool operator==(const AttributeKey& a, std::string_view b) noexcept {
+    return a.view() == b;
+  }
+  friend bool operator==(const AttributeKey& a, const std::string& b) noexcept {
+    return a.view() == b;
+  }
+  friend bool operator==(const AttributeKey& a, const char* b) noexcept {
+    return a.view() == std::string_view(b);
+  }
+  friend std::ostream& operator<<(std::ostream& out, const AttributeKey& key) {
+    return out << key.view();
+  }
+
+  // How many keys the process-wide table holds (for tests).
+  static std::size_t interned_count() noexcept;
+
+ private:
+  const std::string* interned_ = nullptr;  // into the table, which is never freed
+  std::string owned_;                      // when not interned
+};
+
+}  // namespace chaostracing

@@ -35,3 +35,11 @@ def test_grpc_is_loaded_only_by_a_run_that_exports_over_grpc(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "False", "True", "True"]
+
+
+def test_the_version_is_the_distributions():
+    from importlib import metadata
+
+    import chaostracing
+
+    assert chaostracing.__version__ == metadata.version("chaostoolkit-opentracing")

@@ -7,10 +7,8 @@ span model, batching and exporters are C++ (``chaostracing._core``).
 
 from __future__ import annotations
 
-from importlib import metadata
-
 try:
-    from chaostracing import _core  # noqa: F401
+    from chaostracing import _core
 except ImportError as error:  # pragma: no cover - depends on the install
     raise ImportError(
         "chaostracing's native core (chaostracing._core) could not be imported: "
@@ -18,9 +16,7 @@ except ImportError as error:  # pragma: no cover - depends on the install
         "compiled for this Python."
     ) from error
 
-try:
-    __version__ = metadata.version("chaostoolkit-opentracing")
-except metadata.PackageNotFoundError:  # pragma: no cover - source tree only
-    __version__ = "unknown"
+# The build puts the distribution's version into the core (a metadata lookup costs ~1 ms).
+__version__: str = _core.__version__
 
 __all__ = ["__version__"]

@@ -10,7 +10,11 @@ __all__ = ["distribution_version"]
 
 # Distributions whose module, already imported in a `chaos run`, says its version: reading
 # it costs nothing, where each importlib.metadata lookup scans sys.path (about 1 ms).
-_MODULES = {"chaostoolkit": "chaostoolkit", "chaostoolkit-lib": "chaoslib"}
+_MODULES = {
+    "chaostoolkit": "chaostoolkit",
+    "chaostoolkit-lib": "chaoslib",
+    "chaostoolkit-opentracing": "chaostracing",
+}
 
 
 @functools.cache

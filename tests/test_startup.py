@@ -37,6 +37,39 @@ def test_grpc_is_loaded_only_by_a_run_that_exports_over_grpc(tmp_path):
     assert done.stdout.split() == ["True", "False", "True", "True"]
 
 
+LAZY_API = """
+import sys
+import chaostracing.control
+from chaostracing import config, runtime
+
+run = runtime.configure(config.resolve({"provider": "file", "path": sys.argv[1]}, {}))
+print("opentelemetry.trace" in sys.modules)
+from opentelemetry import trace  # an extension imports the API mid-run
+
+tracer = trace.get_tracer("late.extension")
+with tracer.start_as_current_span("late") as span:
+    print(trace.get_current_span() is span, span.get_span_context().is_valid)
+runtime.finish()
+"""
+
+
+def test_the_opentelemetry_api_is_served_from_the_moment_something_imports_it(tmp_path):
+    from chaostracing.trace_file import read_trace_file
+
+    path = tmp_path / "t.jsonl"
+    done = subprocess.run(
+        [sys.executable, "-c", LAZY_API, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True", "True"]
+    (late,) = [s for s in read_trace_file(path) if s.name == "late"]
+    assert late.attributes["otel.scope.name"] == "late.extension"
+
+
 def test_the_version_is_the_distributions():
     from importlib import metadata
 

@@ -231,9 +231,7 @@ def _otel_binder(content: Content) -> Any:
     if not otel.available():
         return None
     otel.install()
-    from chaostracing.otel.context import ContextBinder
-
-    return ContextBinder(content.redactor)
+    return otel.ContextBinding(content.redactor)
 
 
 def trace_url(run: RunTracer, config: TracingConfig) -> str:

@@ -1,34 +1,72 @@
 """The OpenTelemetry API served by chaostracing's spans.
 
 :func:`install` makes chaostracing the global ``TracerProvider`` (once per
-process; the OpenTelemetry API refuses a second one) and sets the global
-propagator to the formats the run is configured with.
+process; the OpenTelemetry API refuses a second one). Importing the API costs a
+traced run about 7 ms, which most runs never need: unless something has
+imported it already, the provider is installed the moment something does (an
+extension, an instrumentation), through a post-import hook. Until then no span
+of the run is made current in the API's context — nobody can read it — and
+spans started right after the import still find their activity, since the
+native tracer falls back to the lifecycle's span of the thread.
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import logging
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from types import ModuleType
+from typing import Any
 
-__all__ = ["available", "install"]
+__all__ = ["ContextBinding", "available", "install", "installed"]
 
 logger = logging.getLogger("chaostoolkit")
 
+_API = "opentelemetry.trace"
+_lock = threading.Lock()
 _installed = False
+_hooked = False
 
 
 def available() -> bool:
+    """Whether the OpenTelemetry API is installed (without importing it)."""
     try:
-        import opentelemetry.trace  # noqa: F401
-    except ImportError:
+        return importlib.util.find_spec(_API) is not None
+    except (ImportError, ValueError):
         return False
-    return True
+
+
+def installed() -> bool:
+    """Whether chaostracing serves the OpenTelemetry API in this process yet."""
+    return _installed
 
 
 def install() -> None:
-    """Make the OpenTelemetry API's global tracer provider ours (idempotent)."""
-    global _installed
+    """Make chaostracing the API's global tracer provider, now if the API is
+    loaded, else as soon as it is (idempotent)."""
+    global _hooked
     if _installed or not available():
         return
+    with _lock:
+        if _API not in sys.modules and not _hooked:
+            sys.meta_path.insert(0, _AfterImport(_API, _install_now))
+            _hooked = True
+            return
+    if _API in sys.modules:
+        _install_now()
+
+
+def _install_now() -> None:
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        _installed = True
     from opentelemetry import trace as trace_api
 
     from chaostracing.otel.tracer import TracerProvider
@@ -40,7 +78,77 @@ def install() -> None:
             "spans made through the OpenTelemetry API will not join this trace",
             type(current).__name__,
         )
-        _installed = True
         return
     trace_api.set_tracer_provider(TracerProvider())
-    _installed = True
+
+
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Runs a callback once the named module has been executed (a post-import hook)."""
+
+    def __init__(self, name: str, callback: Callable[[], None]) -> None:
+        self._name = name
+        self._callback = callback
+        self._finding = threading.local()
+
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None,
+        target: ModuleType | None = None,
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname != self._name or getattr(self._finding, "active", False):
+            return None
+        self._finding.active = True
+        try:  # the spec the other finders give, its loader wrapped
+            spec = importlib.util.find_spec(fullname)
+        finally:
+            self._finding.active = False
+        if spec is None or spec.loader is None:
+            return None
+        spec.loader = _ThenCall(spec.loader, self._done)
+        return spec
+
+    def _done(self) -> None:
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(self)
+        try:
+            self._callback()
+        except Exception:  # never fail the import of someone else's module
+            logger.debug("chaostracing: OpenTelemetry install failed", exc_info=True)
+
+
+class _ThenCall(importlib.abc.Loader):
+    def __init__(self, loader: Any, then: Callable[[], None]) -> None:
+        self._loader = loader
+        self._then = then
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return self._loader.create_module(spec)  # type: ignore[no-any-return]
+
+    def exec_module(self, module: ModuleType) -> None:
+        self._loader.exec_module(module)
+        self._then()
+
+    def __getattr__(self, name: str) -> Any:  # get_resource_reader, is_package...
+        return getattr(self._loader, name)
+
+
+class ContextBinding:
+    """Makes lifecycle spans current in the API's context, once the API is served."""
+
+    def __init__(self, redactor: Any) -> None:
+        self._redactor = redactor
+        self._binder: Any = None
+
+    def attach(self, span: Any) -> Any:
+        if not _installed:
+            return None
+        if self._binder is None:
+            from chaostracing.otel.context import ContextBinder
+
+            self._binder = ContextBinder(self._redactor)
+        return self._binder.attach(span)
+
+    def detach(self, token: Any) -> None:
+        if token is not None and self._binder is not None:
+            self._binder.detach(token)

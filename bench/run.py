@@ -118,6 +118,12 @@ def versions() -> dict[str, str]:
 # --- running a contender ----------------------------------------------------
 
 
+# How long one contender's measurement may take: a reference that hangs (honeycomb-pycpp's
+# shutdown once deadlocked here) must not hold up the suite, least of all CI's short mode.
+TIMEOUT_S = {"short": 120, "full": 1200}
+_timeout_s = TIMEOUT_S["full"]
+
+
 def measure(item: str, who: str, n: int, endpoint: str = "") -> dict[str, Any] | str:
     """The contender's figures, or a one-line reason why there are none."""
     py = OURS_PY if who == "ours" else REF_PY
@@ -125,9 +131,9 @@ def measure(item: str, who: str, n: int, endpoint: str = "") -> dict[str, Any] |
     if endpoint:
         cmd.append(endpoint)
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=_timeout_s)
     except subprocess.TimeoutExpired:
-        return "timed out"
+        return f"timed out after {_timeout_s} s"
     for line in proc.stdout.splitlines():
         if line.startswith("@@result "):
             result: dict[str, Any] = json.loads(line[len("@@result ") :])
@@ -203,6 +209,9 @@ class Table:
 
 
 def run_tables(short: bool, missing: dict[str, str]) -> None:
+    global _timeout_s
+    _timeout_s = TIMEOUT_S["short" if short else "full"]
+
     def refs() -> Iterator[str]:
         yield "ours"
         yield from REFERENCES

@@ -378,7 +378,11 @@ def run_tables(short: bool, missing: dict[str, str]) -> None:
                 table.add(who, None, str(results[0]))
                 table_exit.add(who, None, str(results[0]))
                 continue
-            table.add(who, min(r["import_configure_ms"] for r in good), "best of 3")
+            note = "best of 3"
+            if who == "ours":
+                api_ms = min(r["api_ms"] for r in good)
+                note += f"; +{api_ms:.1f} ms once an extension imports the OpenTelemetry API"
+            table.add(who, min(r["import_configure_ms"] for r in good), note)
             table_exit.add(who, min(r["exit_flush_ms"] for r in good), "best of 3")
         table.print()
         table_exit.print()

@@ -239,6 +239,22 @@ def chaos_run(
     return chaos_finish(process, workdir, timeout)
 
 
+def python_script(script: str, *args: str) -> str:
+    """Runs ``script`` in a fresh interpreter (the run is process-global); its stdout.
+
+    Fails the test, with the script's stderr, when it does not exit 0.
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def chaos_run_continuously(experiment: dict[str, Any], workdir: Path, method_sleep: str) -> Run:
     """`chaos run` of long.json (a sleep in its method, of `method_sleep` seconds)
     with its hypothesis checked continuously every 0.2 s."""

@@ -9,13 +9,12 @@ handlers, atexit) and is read back from the trace file that process wrote.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 from chaostracing import _core
 from chaostracing.trace_file import Span, read_trace_file
+from support import python_script
 
 SECRET = "hunter22-secret"
 
@@ -32,16 +31,8 @@ tracer = trace.get_tracer("my.extension")
 
 def traced(tmp_path: Path, body: str) -> tuple[list[Span], str]:
     path = tmp_path / "trace.jsonl"
-    script = PRELUDE + textwrap.dedent(body) + "\nruntime.finish()\n"
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return read_trace_file(path), done.stdout
+    out = python_script(PRELUDE + textwrap.dedent(body) + "\nruntime.finish()\n", str(path))
+    return read_trace_file(path), out
 
 
 def by_name(spans: list[Span]) -> dict[str, Span]:

@@ -1,10 +1,10 @@
 """What a traced run loads: gRPC's shared libraries only when it exports over
-gRPC (they take longer to load than the rest of the run's start)."""
+gRPC (they take longer to load than the rest of the run's start), and the
+OpenTelemetry API only once something imports it."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from support import python_script
 
 SCRIPT = """
 import sys
@@ -26,15 +26,8 @@ runtime.finish()
 
 
 def test_grpc_is_loaded_only_by_a_run_that_exports_over_grpc(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(tmp_path / "t.jsonl")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["True", "False", "True", "True"]
+    out = python_script(SCRIPT, str(tmp_path / "t.jsonl"))
+    assert out.split() == ["True", "False", "True", "True"]
 
 
 LAZY_API = """
@@ -57,15 +50,8 @@ def test_the_opentelemetry_api_is_served_from_the_moment_something_imports_it(tm
     from chaostracing.trace_file import read_trace_file
 
     path = tmp_path / "t.jsonl"
-    done = subprocess.run(
-        [sys.executable, "-c", LAZY_API, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["False", "True", "True"]
+    out = python_script(LAZY_API, str(path))
+    assert out.split() == ["False", "True", "True"]
     (late,) = [s for s in read_trace_file(path) if s.name == "late"]
     assert late.attributes["otel.scope.name"] == "late.extension"
 

@@ -324,6 +324,19 @@ nb::object start_span(const PyApiTracer& tracer, nb::handle name, nb::handle con
   return nb::cast(std::move(span));
 }
 
+// start_span() for the API's callers, who must never see it raise: whatever went wrong (a
+// raising Mapping, no memory), the caller gets INVALID_SPAN and goes on.
+nb::object start_span_or_invalid(const PyApiTracer& tracer, nb::handle name, nb::handle context,
+                                 nb::handle kind, nb::handle attributes, nb::handle links,
+                                 nb::handle start_time) {
+  try {
+    return start_span(tracer, name, context, kind, attributes, links, start_time);
+  } catch (const nb::python_error&) {  // NOLINT(bugprone-empty-catch): the contract above
+  } catch (const std::exception&) {    // NOLINT(bugprone-empty-catch)
+  }
+  return nb::borrow(api().invalid_span);
+}
+
 template <typename S>
 nb::object span_context(S& self) {
   const PySpan& s = core_of(self);
@@ -392,30 +405,43 @@ void record_exception(S& self, nb::handle exception, nb::handle attributes, nb::
 
 nb::object enter_current(PyCurrentSpan& self) {
   const ApiRefs& refs = api();
-  self.span = start_span(nb::cast<const PyApiTracer&>(self.tracer), self.name, self.context,
-                         self.kind, self.attributes, self.links, self.start_time);
-  self.token = attach_span(self.span, refs);
+  self.span =
+      start_span_or_invalid(nb::cast<const PyApiTracer&>(self.tracer), self.name, self.context,
+                            self.kind, self.attributes, self.links, self.start_time);
+  try {
+    self.token = attach_span(self.span, refs);
+  } catch (const nb::python_error&) {
+    self.token = nb::object();  // the span is not current, the block still runs
+  }
   return self.span;
 }
 
+// Never raises: the with-block's own exception, if any, is what propagates.
 void exit_current(PyCurrentSpan& self, nb::handle exception) {
   const ApiRefs& refs = api();
   nb::object span = std::move(self.span);
   nb::object token = std::move(self.token);
-  detach_token(token, refs);
+  if (token.is_valid()) detach_token(token, refs);
+  if (!span.is_valid()) return;            // __exit__ without __enter__
   if (!nb::isinstance<PyApiSpan>(span)) {  // INVALID_SPAN: no run
-    if (self.end_on_exit) span.attr("end")();
+    if (self.end_on_exit && PyObject_CallMethod(span.ptr(), "end", nullptr) == nullptr) {
+      PyErr_Clear();
+    }
     return;
   }
   auto& s = nb::cast<PyApiSpan&>(span);
   if (PyObject_IsInstance(exception.ptr(), PyExc_Exception) == 1 && !s.ended) {
-    if (self.record_exception) record_exception(s, exception, nb::none(), nb::none(), false);
-    if (self.set_status_on_exception && s.data.status_code != StatusCode::kOk) {
-      nb::object text = nb::str("{}: {}").attr("format")(
-          nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(exception.ptr()))).attr("__name__"),
-          exception);
-      s.data.status_code = StatusCode::kError;
-      s.data.status_message = text_of(text, *s.redactor);
+    try {
+      if (self.record_exception) record_exception(s, exception, nb::none(), nb::none(), false);
+      if (self.set_status_on_exception && s.data.status_code != StatusCode::kOk) {
+        nb::object text = nb::str("{}: {}").attr("format")(
+            nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(exception.ptr()))).attr("__name__"),
+            exception);
+        s.data.status_code = StatusCode::kError;
+        s.data.status_message = text_of(text, *s.redactor);
+      }
+    } catch (const nb::python_error&) {
+      // An exception that cannot be formatted (a raising __str__): the span ends without it.
     }
   }
   if (self.end_on_exit) end_api_span(s, 0);
@@ -507,7 +533,7 @@ void bind_api(nb::module_& m) {
           [](const PyApiTracer& t, nb::handle name, nb::handle context, nb::handle kind,
              nb::handle attributes, nb::handle links, nb::handle start_time, nb::handle,
              nb::handle) {
-            return start_span(t, name, context, kind, attributes, links, start_time);
+            return start_span_or_invalid(t, name, context, kind, attributes, links, start_time);
           },
           nb::arg("name"), nb::arg("context").none() = nb::none(),
           nb::arg("kind").none() = nb::none(), nb::arg("attributes").none() = nb::none(),

@@ -210,3 +210,24 @@ def test_the_api_sees_its_own_types_and_the_api_rules_for_status_and_kind(tmp_pa
     assert exception.attributes["extra"] == 1
     assert "KeyError" in exception.attributes["exception.stacktrace"]
     assert "after the run" not in named
+
+
+def test_an_exception_that_cannot_be_formatted_still_propagates_unchanged(tmp_path):
+    spans, out = traced(
+        tmp_path,
+        """
+        class Unprintable(Exception):
+            def __str__(self):
+                raise RuntimeError("no text")
+
+        try:
+            with tracer.start_as_current_span("unprintable"):
+                raise Unprintable()
+        except Unprintable:
+            print("propagated")
+        print(trace.get_current_span() is trace.INVALID_SPAN)
+        """,
+    )
+    assert out.split() == ["propagated", "True"]
+    (span,) = spans
+    assert span.name == "unprintable"

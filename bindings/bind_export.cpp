@@ -39,16 +39,14 @@ PyExporter make_file_exporter(const std::string& path, bool truncate) {
   }
 }
 
-PyExporter make_otlp_http_exporter(const std::string& endpoint,
-                                   const std::vector<std::pair<std::string, std::string>>& headers,
+PyExporter make_otlp_http_exporter(const std::string& endpoint, const Headers& headers,
                                    const std::string& protocol, const std::string& compression,
                                    std::int64_t timeout_ms, const std::string& certificate,
                                    const std::string& client_certificate,
                                    const std::string& client_key) {
-  OtlpHttpOptions options;
   if (auto error = validate_endpoint(endpoint)) throw nb::value_error(error->c_str());
-  options.endpoint = endpoint;
-  options.headers = headers;
+  auto options = with_connection<OtlpHttpOptions>(
+      {endpoint, headers, timeout_ms, certificate, client_certificate, client_key});
   if (auto p = parse_protocol(protocol)) {
     options.protocol = *p;
   } else if (protocol == "grpc") {
@@ -59,29 +57,8 @@ PyExporter make_otlp_http_exporter(const std::string& endpoint,
     throw nb::value_error(
         ("protocol '" + protocol + "' is not valid; accepted: http/protobuf, http/json").c_str());
   }
-  if (auto c = parse_compression(compression)) {
-    options.compression = *c;
-  } else {
-    throw nb::value_error(
-        ("compression '" + compression + "' is not valid; accepted: gzip, none").c_str());
-  }
-  if (timeout_ms <= 0) {
-    throw nb::value_error(
-        ("timeout_ms must be a positive number of milliseconds, got " + std::to_string(timeout_ms))
-            .c_str());
-  }
-  options.timeout = std::chrono::milliseconds(timeout_ms);
-  options.certificate = certificate;
-  options.client_certificate = client_certificate;
-  options.client_key = client_key;
-  try {
-    return wrap(std::make_unique<OtlpHttpExporter>(std::move(options)));
-  } catch (const std::system_error& e) {
-    // A configuration mistake like the others here, so the same exception type.
-    throw nb::value_error(e.what());
-  } catch (const std::invalid_argument& e) {
-    throw nb::value_error(e.what());
-  }
+  options.compression = checked_compression<OtlpHttpOptions::Compression>(compression);
+  return make_checked([&] { return std::make_unique<OtlpHttpExporter>(std::move(options)); });
 }
 
 PyExporter make_jaeger_udp_exporter(const std::string& host, std::int64_t port,
@@ -101,14 +78,8 @@ PyExporter make_jaeger_http_exporter(const std::string& endpoint, const Headers&
                                      std::int64_t timeout_ms, const std::string& certificate,
                                      const std::string& client_certificate,
                                      const std::string& client_key) {
-  JaegerHttpOptions options{
-      .endpoint = endpoint,
-      .headers = headers,
-      .timeout = checked_timeout(timeout_ms),
-      .certificate = certificate,
-      .client_certificate = client_certificate,
-      .client_key = client_key,
-  };
+  const auto options = with_connection<JaegerHttpOptions>(
+      {endpoint, headers, timeout_ms, certificate, client_certificate, client_key});
   return make_checked([&] { return std::make_unique<JaegerHttpExporter>(options); });
 }
 
@@ -117,15 +88,9 @@ PyExporter make_zipkin_exporter(const std::string& endpoint, const Headers& head
                                 const std::string& certificate,
                                 const std::string& client_certificate,
                                 const std::string& client_key) {
-  ZipkinOptions options{
-      .endpoint = endpoint,
-      .headers = headers,
-      .compression = checked_compression<ZipkinOptions::Compression>(compression),
-      .timeout = checked_timeout(timeout_ms),
-      .certificate = certificate,
-      .client_certificate = client_certificate,
-      .client_key = client_key,
-  };
+  auto options = with_connection<ZipkinOptions>(
+      {endpoint, headers, timeout_ms, certificate, client_certificate, client_key});
+  options.compression = checked_compression<ZipkinOptions::Compression>(compression);
   return make_checked([&] { return std::make_unique<ZipkinExporter>(options); });
 }
 
@@ -147,9 +112,8 @@ void bind_export(nb::module_& m) {
         "Raises OSError naming the path if the file cannot be opened.");
 
   m.def("otlp_http_exporter", &make_otlp_http_exporter, nb::kw_only(), nb::arg("endpoint"),
-        nb::arg("headers") = std::vector<std::pair<std::string, std::string>>{},
-        nb::arg("protocol") = "http/protobuf", nb::arg("compression") = "none",
-        nb::arg("timeout_ms") = 10000, nb::arg("certificate") = "",
+        nb::arg("headers") = Headers{}, nb::arg("protocol") = "http/protobuf",
+        nb::arg("compression") = "none", nb::arg("timeout_ms") = 10000, nb::arg("certificate") = "",
         nb::arg("client_certificate") = "", nb::arg("client_key") = "",
         "OTLP over HTTP (protobuf or JSON body, optional gzip).\n\n"
         "Raises ValueError (one line) for a bad endpoint, header, protocol, compression,\n"

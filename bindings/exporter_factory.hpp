@@ -45,6 +45,30 @@ Compression checked_compression(const std::string& compression) {
       ("compression '" + compression + "' is not valid; accepted: gzip, none").c_str());
 }
 
+// The connection settings every exporter that sends over HTTP or gRPC takes, as given by
+// Python (the endpoint and certificate files are checked by the exporter's constructor).
+struct Connection {
+  const std::string& endpoint;
+  const Headers& headers;
+  std::int64_t timeout_ms;
+  const std::string& certificate;
+  const std::string& client_certificate;
+  const std::string& client_key;
+};
+
+// Options with the connection settings filled in; the timeout checked.
+template <typename Options>
+Options with_connection(const Connection& c) {
+  Options options{};
+  options.endpoint = c.endpoint;
+  options.headers = c.headers;
+  options.timeout = checked_timeout(c.timeout_ms);
+  options.certificate = c.certificate;
+  options.client_certificate = c.client_certificate;
+  options.client_key = c.client_key;
+  return options;
+}
+
 // Builds the exporter, turning its configuration errors into one-line ValueErrors.
 template <typename Make>
 PyExporter make_checked(Make make) {

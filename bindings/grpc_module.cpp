@@ -17,15 +17,9 @@ PyExporter make_otlp_grpc_exporter(const std::string& endpoint, const Headers& h
                                    const std::string& certificate,
                                    const std::string& client_certificate,
                                    const std::string& client_key) {
-  OtlpGrpcOptions options{
-      .endpoint = endpoint,
-      .headers = headers,
-      .compression = checked_compression<OtlpGrpcOptions::Compression>(compression),
-      .timeout = checked_timeout(timeout_ms),
-      .certificate = certificate,
-      .client_certificate = client_certificate,
-      .client_key = client_key,
-  };
+  auto options = with_connection<OtlpGrpcOptions>(
+      {endpoint, headers, timeout_ms, certificate, client_certificate, client_key});
+  options.compression = checked_compression<OtlpGrpcOptions::Compression>(compression);
   return make_checked([&] { return std::make_unique<OtlpGrpcExporter>(options); });
 }
 

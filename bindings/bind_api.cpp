@@ -304,10 +304,11 @@ nb::object start_span(const PyApiTracer& tracer, nb::handle name, nb::handle con
   }
   add_api_attributes(d.attributes, attributes, r);
   if (!tracer.scope.empty()) {
-    constexpr std::string_view kScopeKey = "otel.scope.name";
+    // Interned once: the check below is then a pointer comparison per attribute.
+    static const AttributeKey kScopeKey("otel.scope.name");
     const bool present = std::any_of(d.attributes.begin(), d.attributes.end(),
                                      [&](const Attribute& a) { return a.key == kScopeKey; });
-    if (!present) d.attributes.push_back({std::string(kScopeKey), tracer.scope});
+    if (!present) d.attributes.push_back({kScopeKey, tracer.scope});
   }
   if (!links.is_none()) {
     nb::object iterator = nb::steal(PyObject_GetIter(links.ptr()));

@@ -11,6 +11,10 @@
 #include <unordered_set>
 
 namespace chaostracing {
+
+// Every attribute of every queued span carries one.
+static_assert(sizeof(AttributeKey) == 2 * sizeof(void*));
+
 namespace {
 
 struct Hash {
@@ -57,9 +61,22 @@ class RecentKeys {
 
 }  // namespace
 
+AttributeKey::AttributeKey(const AttributeKey& other) : interned_(other.interned_) {
+  if (other.owned_ != nullptr) own(*other.owned_);
+}
+
+AttributeKey& AttributeKey::operator=(const AttributeKey& other) {
+  if (this != &other) *this = AttributeKey(other);
+  return *this;
+}
+
+void AttributeKey::own(std::string_view key) {
+  if (!key.empty()) owned_ = std::make_unique<const std::string>(key);
+}
+
 AttributeKey::AttributeKey(std::string_view key) {
   if (key.empty() || key.size() > kMaxInternedKeySize) {
-    owned_.assign(key);
+    own(key);
     return;
   }
   thread_local RecentKeys recent;
@@ -73,7 +90,7 @@ AttributeKey::AttributeKey(std::string_view key) {
   auto it = t.keys.find(key);
   if (it == t.keys.end()) {
     if (t.keys.size() >= kMaxInterned || t.bytes + key.size() > kMaxInternedBytes) {
-      owned_.assign(key);
+      own(key);
       return;
     }
     it = t.keys.emplace(key).first;

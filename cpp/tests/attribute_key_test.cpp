@@ -32,6 +32,13 @@ TEST(AttributeKey, AKeyTooLongToInternIsOwnedAndStillEqual) {
   AttributeKey copy = owned;
   EXPECT_EQ(copy, owned);
   EXPECT_NE(copy.data(), owned.data());
+  AttributeKey assigned("short");
+  assigned = owned;
+  EXPECT_EQ(assigned.view(), text);
+  const char* storage = owned.data();
+  AttributeKey moved = std::move(owned);
+  EXPECT_EQ(moved.data(), storage);  // moving an owned key moves its storage, no copy
+  EXPECT_EQ(AttributeKey(std::string_view()).view(), "");
 }
 
 // In a child process: a full table would leave every later test's keys owned.

@@ -4,11 +4,12 @@
 // inline buffer, so an owned std::string per key costs an allocation (and a free on the export
 // thread) for every attribute of every span. Interned keys are copied as a pointer and compared
 // by address; the process-wide table is bounded (kMaxInterned keys, kMaxInternedBytes), and a
-// key that does not fit in it is owned as before. Thread-safe; nothing throws except
-// std::bad_alloc.
+// key that does not fit in it is owned (on the heap, so that a key is 16 bytes either way).
+// Thread-safe; nothing throws except std::bad_alloc.
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -23,12 +24,21 @@ class AttributeKey {
   static constexpr std::size_t kMaxInternedKeySize = 128;
 
   AttributeKey() = default;
+  AttributeKey(const AttributeKey& other);
+  AttributeKey& operator=(const AttributeKey& other);
+  AttributeKey(AttributeKey&&) noexcept = default;
+  AttributeKey& operator=(AttributeKey&&) noexcept = default;
+  ~AttributeKey() = default;
   // Implicit: a key is written as a string everywhere spans are built.
   AttributeKey(std::string_view key);  // NOLINT(google-explicit-constructor)
   AttributeKey(const char* key) : AttributeKey(std::string_view(key)) {}         // NOLINT
   AttributeKey(const std::string& key) : AttributeKey(std::string_view(key)) {}  // NOLINT
 
-  std::string_view view() const noexcept { return interned_ != nullptr ? *interned_ : owned_; }
+  std::string_view view() const noexcept {
+    if (interned_ != nullptr) return *interned_;
+    if (owned_ != nullptr) return *owned_;
+    return {};
+  }
   operator std::string_view() const noexcept { return view(); }  // NOLINT
   std::string str() const { return std::string(view()); }
   const char* data() const noexcept { return view().data(); }
@@ -57,8 +67,10 @@ class AttributeKey {
   static std::size_t interned_count() noexcept;
 
  private:
-  const std::string* interned_ = nullptr;  // into the table, which is never freed
-  std::string owned_;                      // when not interned
+  void own(std::string_view key);
+
+  const std::string* interned_ = nullptr;     // into the table, which is never freed
+  std::unique_ptr<const std::string> owned_;  // when not interned (null for "")
 };
 
 }  // namespace chaostracing

@@ -10,12 +10,14 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <span>
 #include <stdexcept>
 #include <utility>
 #include <vector>
 
 #include "chaostracing/encode/otlp_proto.hpp"
 #include "chaostracing/encode/otlp_proto_decode.hpp"
+#include "detail/span_ring.hpp"
 
 namespace chaostracing {
 
@@ -69,7 +71,8 @@ struct BatchState {
         scope(std::move(s)),
         options(o),
         spool(std::move(sp)),
-        destination(exporter->describe()) {}
+        destination(exporter->describe()),
+        queue(o.max_queue_size) {}
 
   // Immutable after construction; the exporter is used only by the worker (plus its
   // thread-safe cancel/describe/last_error); the spool is thread-safe.
@@ -83,14 +86,16 @@ struct BatchState {
   std::mutex mu;
   std::condition_variable work_cv;  // worker waits: spans, flush, stop, overflow
   std::condition_variable done_cv;  // callers wait: progress, exit
-  std::deque<SpanData> queue;
+  SpanRing queue;
   std::size_t queue_bytes = 0;
   // Past the queue's caps, waiting to be spooled (only with a spool; same caps).
   std::deque<SpanData> overflow;
   std::size_t overflow_bytes = 0;
   // The batch being exported, until the worker has the result. shutdown() may claim it when
   // the export hangs, and is then the one that spools it.
+  // Its first in_flight_size spans are the batch (the rest are storage kept for reuse).
   std::shared_ptr<const std::vector<SpanData>> in_flight;
+  std::size_t in_flight_size = 0;
   bool in_flight_claimed = false;
   Clock::time_point batch_due{};  // when the oldest queued span must be exported
   std::uint64_t accepted = 0;
@@ -126,6 +131,29 @@ std::vector<SpanData> take_all(std::deque<SpanData>& from, std::size_t& bytes) {
   from.clear();
   bytes = 0;
   return out;
+}
+
+std::vector<SpanData> take_all(SpanRing& from, std::size_t& bytes) {
+  std::vector<SpanData> out(from.size());
+  for (auto& span : out) from.pop_into(span);
+  bytes = 0;
+  return out;
+}
+
+// Drops what is queued, counting it dropped (when even take_all() could not allocate).
+template <typename Queue>
+void drop_all(BatchState& s, Queue& queue, std::size_t& bytes) noexcept {
+  s.dropped_count.fetch_add(queue.size(), std::memory_order_relaxed);
+  SpanData dropped;
+  while (!queue.empty()) {
+    if constexpr (std::is_same_v<Queue, SpanRing>) {
+      queue.pop_into(dropped);
+      dropped.clear();
+    } else {
+      queue.pop_front();
+    }
+  }
+  bytes = 0;
 }
 
 // Writes spans to the spool, or counts them dropped. Called without the lock held.
@@ -193,6 +221,7 @@ bool replay_step(BatchState& s, Clock::time_point deadline_cap) noexcept {
 void run_worker(const std::shared_ptr<BatchState>& state) noexcept {
   BatchState* s = state.get();
   const std::size_t max_batch = s->options.max_export_batch_size;
+  std::shared_ptr<std::vector<SpanData>> batch;
   std::unique_lock lock(s->mu);
   for (;;) {
     // Spill the overflow first: it only grows while the backend is slow, and local disk is
@@ -253,9 +282,7 @@ void run_worker(const std::shared_ptr<BatchState>& state) noexcept {
       try {
         left = take_all(s->queue, s->queue_bytes);
       } catch (...) {
-        s->queue.clear();
-        s->queue_bytes = 0;
-        s->dropped_count.fetch_add(n, std::memory_order_relaxed);
+        drop_all(*s, s->queue, s->queue_bytes);
       }
       s->taken += n;
       spool_unlocked(lock, *s, left);
@@ -264,42 +291,48 @@ void run_worker(const std::shared_ptr<BatchState>& state) noexcept {
       break;
     }
     const std::size_t n = std::min(s->queue.size(), max_batch);
-    std::shared_ptr<std::vector<SpanData>> batch;
     try {
-      batch = std::make_shared<std::vector<SpanData>>();
-      batch->reserve(n);
-      for (std::size_t i = 0; i < n; ++i) {
-        s->queue_bytes -= std::min(s->queue_bytes, span_size_bytes(s->queue.front()));
-        batch->push_back(std::move(s->queue.front()));
-        s->queue.pop_front();
-      }
+      // The batch's storage is kept from one batch to the next (unless shutdown() claimed
+      // it); its spans, cleared after each export, go back to the queue's slots for
+      // producers to reuse.
+      if (!batch) batch = std::make_shared<std::vector<SpanData>>();
+      if (batch->size() < n) batch->resize(n);
     } catch (...) {
       // Only the allocations can throw, before anything moved; drop the batch rather than die.
       s->dropped_count.fetch_add(n, std::memory_order_relaxed);
-      for (std::size_t i = 0; i < n && !s->queue.empty(); ++i) {
+      SpanData dropped;
+      for (std::size_t i = 0; i < n; ++i) {
         s->queue_bytes -= std::min(s->queue_bytes, span_size_bytes(s->queue.front()));
-        s->queue.pop_front();
+        s->queue.pop_into(dropped);
+        dropped.clear();
       }
       s->taken += n;
       s->resolved += n;
       s->done_cv.notify_all();
       continue;
     }
+    for (std::size_t i = 0; i < n; ++i) {
+      s->queue_bytes -= std::min(s->queue_bytes, span_size_bytes(s->queue.front()));
+      s->queue.pop_into((*batch)[i]);
+    }
     s->taken += n;
     if (!s->queue.empty()) s->batch_due = now + s->options.schedule_delay;
     auto deadline = now + s->options.export_timeout;
     if (s->stop) deadline = std::min(deadline, s->stop_deadline);
     s->in_flight = batch;
+    s->in_flight_size = n;
     s->in_flight_claimed = false;
+    const std::span<const SpanData> spans(batch->data(), n);
 
     lock.unlock();
-    const ExportResult result = s->exporter->export_batch(*batch, s->resource, s->scope, deadline);
+    const ExportResult result = s->exporter->export_batch(spans, s->resource, s->scope, deadline);
     lock.lock();
 
     const bool claimed = s->in_flight_claimed;
     s->in_flight.reset();
     if (claimed) {
       // shutdown() gave up waiting and spooled this batch itself (and resolved it).
+      batch.reset();
       continue;
     }
     if (result == ExportResult::kSuccess) {
@@ -316,11 +349,14 @@ void run_worker(const std::shared_ptr<BatchState>& state) noexcept {
         s->dropped_count.fetch_add(n, std::memory_order_relaxed);
         s->rejected_count.fetch_add(n, std::memory_order_relaxed);
       } else {
-        spool_unlocked(lock, *s, *batch);
+        spool_unlocked(lock, *s, spans);
       }
     }
     s->resolved += n;
     s->done_cv.notify_all();
+    lock.unlock();
+    for (SpanData& span : std::span<SpanData>(batch->data(), n)) span.clear();
+    lock.lock();
   }
   lock.unlock();
   s->exporter->shutdown();
@@ -368,6 +404,7 @@ void BatchProcessor::on_end(SpanData&& span) noexcept {
     std::lock_guard lock(s.mu);
     if (s.stop) {
       s.dropped_count.fetch_add(1, std::memory_order_relaxed);
+      span.clear();
       return;
     }
     const BatchOptions& o = s.options;
@@ -375,7 +412,7 @@ void BatchProcessor::on_end(SpanData&& span) noexcept {
                       (s.queue.empty() || s.queue_bytes + bytes <= o.max_queue_bytes);
     try {
       if (fits) {
-        s.queue.push_back(std::move(span));
+        s.queue.push(span);
         s.queue_bytes += bytes;
         if (s.queue.size() == 1) {
           s.batch_due = std::chrono::steady_clock::now() + o.schedule_delay;
@@ -387,12 +424,15 @@ void BatchProcessor::on_end(SpanData&& span) noexcept {
         s.overflow.push_back(std::move(span));
         s.overflow_bytes += bytes;
         wake = true;
+        span.clear();
       } else {
         s.dropped_count.fetch_add(1, std::memory_order_relaxed);
+        span.clear();
         return;
       }
     } catch (...) {
       s.dropped_count.fetch_add(1, std::memory_order_relaxed);
+      span.clear();
       return;
     }
     ++s.accepted;
@@ -439,6 +479,7 @@ bool BatchProcessor::shutdown_until(std::chrono::steady_clock::time_point drain_
   bool complete = false;
   std::vector<SpanData> left;
   std::shared_ptr<const std::vector<SpanData>> in_flight;
+  std::size_t in_flight_size = 0;
   std::size_t n = 0;
   {
     std::unique_lock lock(s.mu);
@@ -465,15 +506,15 @@ bool BatchProcessor::shutdown_until(std::chrono::steady_clock::time_point drain_
         left.insert(left.end(), std::make_move_iterator(more.begin()),
                     std::make_move_iterator(more.end()));
       } catch (...) {
-        s.dropped_count.fetch_add(s.queue.size() + s.overflow.size(), std::memory_order_relaxed);
-        s.queue.clear();
-        s.overflow.clear();
+        detail::drop_all(s, s.queue, s.queue_bytes);
+        detail::drop_all(s, s.overflow, s.overflow_bytes);
       }
       n = left.size();
       s.taken += n;
       // Without a spool there is nowhere to keep it: the worker counts it when it returns.
       if (s.spool && s.in_flight && !s.in_flight_claimed) {
         in_flight = s.in_flight;
+        in_flight_size = s.in_flight_size;
         s.in_flight_claimed = true;
       }
     }
@@ -484,10 +525,10 @@ bool BatchProcessor::shutdown_until(std::chrono::steady_clock::time_point drain_
     // Abort the stuck transfer and let the worker finish on its own time.
     s.exporter->cancel();
     detail::keep_or_drop(s, left);
-    if (in_flight) detail::keep_or_drop(s, *in_flight);
+    if (in_flight) detail::keep_or_drop(s, {in_flight->data(), in_flight_size});
     {
       std::lock_guard lock(s.mu);
-      s.resolved += n + (in_flight ? in_flight->size() : 0);
+      s.resolved += n + in_flight_size;
       complete = s.resolved == s.accepted;
       s.done_cv.notify_all();
     }

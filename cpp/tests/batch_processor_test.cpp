@@ -179,6 +179,49 @@ TEST(BatchProcessor, ConcurrentProducersAreAllAccounted) {
   EXPECT_EQ(f.log->span_count(), 4000u);
 }
 
+// The queue is a ring that grows while spans arrive faster than batches leave, and wraps
+// around as they do: every span must still come out once, in the order it went in.
+TEST(BatchProcessor, SpansLeaveInOrderAcrossTheQueueGrowingAndWrappingAround) {
+  Fixture f({.max_queue_size = 100, .max_export_batch_size = 7, .schedule_delay = kNever});
+  SpanId next = 1;
+  for (int round = 0; round < 5; ++round) {
+    for (int i = 0; i < 13 + 17 * round; ++i) f.processor.on_end(make_span("s", next++));
+    ASSERT_TRUE(f.processor.force_flush(milliseconds(10000)));
+  }
+  std::vector<SpanId> ids;
+  for (const auto& batch : f.log->batches) {
+    for (const auto& span : batch) ids.push_back(span.span_id);
+  }
+  ASSERT_EQ(ids.size(), next - 1);
+  for (std::size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(ids[i], i + 1);
+  EXPECT_EQ(f.processor.stats().dropped, 0u);
+}
+
+// on_end() hands back the storage of spans already exported, cleared, so a caller that fills
+// the same object again allocates nothing for its name or attribute list.
+TEST(BatchProcessor, OnEndLeavesTheSpanClearedWithStorageOfAnExportedSpan) {
+  Fixture f({.max_queue_size = 4, .max_export_batch_size = 4, .schedule_delay = kNever});
+  const std::string long_name(100, 'n');
+  SpanData span;
+  for (SpanId i = 1; i <= 8; ++i) {
+    span.name = long_name;
+    span.span_id = i;
+    span.set_attribute("chaostoolkit.activity.name", std::string("probe"));
+    f.processor.on_end(std::move(span));
+    EXPECT_EQ(span, SpanData{});  // NOLINT(bugprone-use-after-move): documented as cleared
+    ASSERT_TRUE(f.processor.force_flush(milliseconds(10000)));
+  }
+  // By now the slots hold storage of exported spans, which on_end() gives back.
+  span.name = "s";
+  f.processor.on_end(std::move(span));
+  EXPECT_GE(span.name.capacity(), long_name.size());  // NOLINT(bugprone-use-after-move)
+  EXPECT_GE(span.attributes.capacity(), 1u);
+  ASSERT_TRUE(f.processor.force_flush(milliseconds(10000)));
+  ASSERT_EQ(f.log->span_count(), 9u);
+  EXPECT_EQ(f.log->batches[3].front().name, long_name);  // what was exported is intact
+  EXPECT_EQ(f.log->batches[3].front().attributes.size(), 1u);
+}
+
 TEST(BatchProcessor, RejectsNullExporterAndZeroSizes) {
   EXPECT_THROW(BatchProcessor(nullptr, Resource{}, Scope{}), std::invalid_argument);
   auto log = std::make_shared<FakeExporterLog>();

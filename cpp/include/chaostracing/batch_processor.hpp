@@ -74,6 +74,9 @@ class BatchProcessor {
   // spool (local disk) rather than lose them.
   static constexpr std::chrono::milliseconds kSpoolGrace{2000};
 
+  // Afterwards `span` is cleared (equal to SpanData{}), and often holds the storage of a span
+  // already exported: a caller that fills it again for its next span allocates nothing for
+  // the name or the attribute list.
   void on_end(SpanData&& span) noexcept;
 
   // True when every span accepted before the call has been exported, spooled or dropped

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <variant>
@@ -74,6 +75,14 @@ struct SpanData {
   void set_attribute(AttributeKey key, AttributeValue value) {
     chaostracing::set_attribute(attributes, std::move(key), std::move(value));
   }
+
+  // Makes this span equal to SpanData{} but keeps the storage of its strings (up to
+  // kKeptBytes each) and of its attribute and event lists (up to kKeptElements), so that a
+  // span recycled for the next one costs no allocation to fill. The attributes' and events'
+  // own storage is freed.
+  void clear() noexcept;
+  static constexpr std::size_t kKeptBytes = 256;
+  static constexpr std::size_t kKeptElements = 16;
 
   bool operator==(const SpanData&) const = default;
 };

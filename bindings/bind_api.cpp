@@ -130,19 +130,24 @@ struct PyCurrentSpan {
   nb::object span, token;
 };
 
-std::string text_of(nb::handle value, const Redactor& redactor) {
-  std::string text;
+void assign_text(std::string& text, nb::handle value, const Redactor& redactor) {
+  text.clear();
   if (PyUnicode_Check(value.ptr())) {
-    text = utf8(value, "name");
+    assign_utf8(text, value, "name");
   } else if (!value.is_none()) {
     nb::object str = nb::steal(PyObject_Str(value.ptr()));
     if (str.is_valid()) {
-      text = utf8(str, "name");
+      assign_utf8(text, str, "name");
     } else {
       PyErr_Clear();
     }
   }
   redactor.redact(text);
+}
+
+std::string text_of(nb::handle value, const Redactor& redactor) {
+  std::string text;
+  assign_text(text, value, redactor);
   return text;
 }
 
@@ -292,9 +297,10 @@ nb::object start_span(const PyApiTracer& tracer, nb::handle name, nb::handle con
   PyApiSpan span;
   span.processor = run.pipeline->processor;
   span.redactor = run.redactor->redactor;
+  span.data = recycled_span();
   const Redactor& r = *span.redactor;
   SpanData& d = span.data;
-  d.name = text_of(name, r);
+  assign_text(d.name, name, r);
   d.kind = kind_of(kind, refs);
   link_parent(d, context, refs, run);
   d.span_id = new_span_id();

@@ -20,21 +20,57 @@
 
 namespace chaostracing::bindings {
 
-std::string utf8(nb::handle str, const char* what) {
+void assign_utf8(std::string& out, nb::handle str, const char* what) {
   if (!PyUnicode_Check(str.ptr())) {
     throw nb::type_error(
         (std::string(what) + " must be str, not " + nb::type_name(str.type()).c_str()).c_str());
   }
   Py_ssize_t size = 0;
   if (const char* data = PyUnicode_AsUTF8AndSize(str.ptr(), &size)) {
-    return std::string(data, static_cast<std::size_t>(size));
+    out.assign(data, static_cast<std::size_t>(size));
+    return;
   }
   // Lone surrogates cannot be encoded: replace them ('?') rather than fail the caller.
   PyErr_Clear();
   nb::object encoded = nb::steal(PyUnicode_AsEncodedString(str.ptr(), "utf-8", "replace"));
   if (!encoded.is_valid()) throw nb::python_error();
-  return std::string(PyBytes_AS_STRING(encoded.ptr()),
-                     static_cast<std::size_t>(PyBytes_GET_SIZE(encoded.ptr())));
+  out.assign(PyBytes_AS_STRING(encoded.ptr()),
+             static_cast<std::size_t>(PyBytes_GET_SIZE(encoded.ptr())));
+}
+
+std::string utf8(nb::handle str, const char* what) {
+  std::string out;
+  assign_utf8(out, str, what);
+  return out;
+}
+
+namespace {
+
+// Per thread, so that taking and giving back need no lock (the GIL may be released around
+// on_end() one day, and free-threaded Python has none).
+std::vector<SpanData>& spare_spans() {
+  constexpr std::size_t kSpareSpans = 16;
+  thread_local std::vector<SpanData> spare = [] {
+    std::vector<SpanData> v;
+    v.reserve(kSpareSpans);
+    return v;
+  }();
+  return spare;
+}
+
+}  // namespace
+
+SpanData recycled_span() {
+  std::vector<SpanData>& spare = spare_spans();
+  if (spare.empty()) return SpanData{};
+  SpanData span = std::move(spare.back());
+  spare.pop_back();
+  return span;
+}
+
+void recycle_span(SpanData&& span) noexcept {
+  std::vector<SpanData>& spare = spare_spans();
+  if (spare.size() < spare.capacity()) spare.push_back(std::move(span));
 }
 
 AttributeKey attribute_key(nb::handle str, const char* what) {
@@ -120,14 +156,13 @@ AttributeValue to_attribute_value(nb::handle value, std::string_view key) {
   }
 }
 
-std::vector<Attribute> to_attributes(nb::handle mapping, const char* what) {
+void add_attributes(std::vector<Attribute>& attributes, nb::handle mapping, const char* what) {
   if (!PyDict_Check(mapping.ptr())) {
     throw nb::type_error(
         (std::string(what) + " must be a dict, not " + nb::type_name(mapping.type()).c_str())
             .c_str());
   }
-  std::vector<Attribute> attributes;
-  attributes.reserve(static_cast<std::size_t>(PyDict_Size(mapping.ptr())));
+  attributes.reserve(attributes.size() + static_cast<std::size_t>(PyDict_Size(mapping.ptr())));
   PyObject* key = nullptr;
   PyObject* value = nullptr;
   Py_ssize_t pos = 0;
@@ -140,6 +175,11 @@ std::vector<Attribute> to_attributes(nb::handle mapping, const char* what) {
     // Still a search: distinct keys can meet once lone surrogates are replaced.
     set_attribute(attributes, std::move(k), std::move(v));
   }
+}
+
+std::vector<Attribute> to_attributes(nb::handle mapping, const char* what) {
+  std::vector<Attribute> attributes;
+  add_attributes(attributes, mapping, what);
   return attributes;
 }
 
@@ -174,6 +214,7 @@ void end_span(PySpan& self, std::uint64_t end_time_ns, bool keep_name) {
   kept.status_code = out.status_code;
   if (keep_name) kept.name = out.name;
   self.processor->on_end(std::move(out));
+  recycle_span(std::move(out));  // NOLINT(bugprone-use-after-move): on_end() leaves it cleared
 }
 
 namespace {
@@ -226,8 +267,9 @@ PySpan start_span(PyPipeline& self, nb::str name, PySpan* parent, std::optional<
                   std::uint64_t start_time_ns, std::optional<nb::dict> attributes) {
   PySpan span;
   span.processor = self.processor;
+  span.data = recycled_span();
   SpanData& d = span.data;
-  d.name = utf8(name, "name");
+  assign_utf8(d.name, name, "name");
   if (kind < 0 || kind > 5) {
     throw nb::value_error(("kind must be 0-5 (SPAN_KIND_*), got " + std::to_string(kind)).c_str());
   }
@@ -251,7 +293,7 @@ PySpan start_span(PyPipeline& self, nb::str name, PySpan* parent, std::optional<
   }
   d.span_id = new_span_id();
   d.start_time_unix_nano = start_time_ns != 0 ? start_time_ns : now_unix_nano();
-  if (attributes) d.attributes = to_attributes(*attributes, "attributes");
+  if (attributes) add_attributes(d.attributes, *attributes, "attributes");
   return span;
 }
 

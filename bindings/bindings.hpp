@@ -54,6 +54,11 @@ struct PySpan {
   bool ended = false;
 };
 
+// A cleared span to fill, holding the storage of one this thread ended earlier when there is
+// one (see BatchProcessor::on_end); recycle_span() gives such storage back, up to a few spans.
+SpanData recycled_span();
+void recycle_span(SpanData&& span) noexcept;
+
 nb::bytes trace_id_bytes(const TraceId& id);
 // A child of `parent`: same trace and trace_state.
 void continue_trace(SpanData& d, const SpanData& parent);
@@ -75,12 +80,16 @@ inline ValueKind value_kind(PyObject* o) {
 // UTF-8 bytes of a str. Lone surrogates become '?' instead of raising, since span data must
 // never make a hook fail.
 std::string utf8(nb::handle str, const char* what);
+// The same into `out`, reusing its storage.
+void assign_utf8(std::string& out, nb::handle str, const char* what);
 // The same, as an (interned) attribute key.
 AttributeKey attribute_key(nb::handle str, const char* what);
 
 AttributeValue to_attribute_value(nb::handle value, std::string_view key);
 // A dict[str, object]; `what` names it in errors ("attributes", "resource").
 std::vector<Attribute> to_attributes(nb::handle mapping, const char* what);
+// The same, set on `attributes` (OTel semantics: a key already there is replaced).
+void add_attributes(std::vector<Attribute>& attributes, nb::handle mapping, const char* what);
 
 // OpenTelemetry API semantics (api_attributes.cpp): a value the SDK would drop is nullopt,
 // never an exception; strings are redacted. A non-str or empty key is dropped too.

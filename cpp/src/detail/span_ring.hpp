@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// SpanRing: the batch queue's storage, a circular buffer of SpanData slots that grows by
-// doubling up to its limit and never shrinks. std::deque allocates a block every two spans;
-// this allocates only while growing. Spans are exchanged with the slots rather than moved
-// through them: a producer's span object gets back the storage of a span the export thread
-// has finished with, so that it can fill its next span without allocating. Not synchronised.
+// SpanRing: the batch queue's storage, a circular buffer of SpanData slots that grows up to
+// its limit and never shrinks. std::deque
+// allocates a block every two spans; this allocates only while growing. Spans are exchanged with
+// the slots rather than moved through them: a producer's span object gets back the storage of a
+// span the export thread has finished with, so that it can fill its next span without allocating.
+// Not synchronised.
 #pragma once
 
 #include <algorithm>
@@ -22,6 +23,8 @@ class SpanRing {
   std::size_t size() const noexcept { return size_; }
   bool empty() const noexcept { return size_ == 0; }
   const SpanData& front() const noexcept { return slots_[head_]; }
+  // How many slots it has made so far (for tests).
+  std::size_t slot_count() const noexcept { return slots_.size(); }
 
   // Appends `span`, which receives the slot's previous content: a cleared span (equal to
   // SpanData{}), often with storage to reuse. Needs size() < limit. Throws std::bad_alloc,
@@ -45,12 +48,19 @@ class SpanRing {
     return i >= slots_.size() ? i - slots_.size() : i;
   }
 
+  // Adds slots: one at the end while the ring has not wrapped around (the vector's own
+  // growth moves each span once per doubling); else as many as it holds, opened between the
+  // newest span and the oldest, so that spans are again moved only once per doubling.
   void grow() {
-    const std::size_t capacity = std::min(limit_, std::max<std::size_t>(16, 2 * slots_.size()));
-    std::vector<SpanData> bigger(capacity);
-    for (std::size_t i = 0; i < slots_.size(); ++i) std::swap(bigger[i], slots_[wrap(head_ + i)]);
-    slots_.swap(bigger);
-    head_ = 0;
+    const std::size_t target = std::min(limit_, std::max<std::size_t>(16, 2 * slots_.size()));
+    if (slots_.size() == slots_.capacity()) slots_.reserve(target);
+    if (head_ == 0) {
+      slots_.emplace_back();
+      return;
+    }
+    const std::size_t added = target - slots_.size();
+    slots_.insert(slots_.begin() + static_cast<std::ptrdiff_t>(head_), added, SpanData{});
+    head_ += added;
   }
 
   std::size_t limit_;

@@ -345,12 +345,17 @@ def item_e2e(who: str, n: int, endpoint: str) -> dict[str, Any]:
     return out
 
 
+WARM_UP = 100
+
+
 def item_memory(who: str, n: int, endpoint: str) -> dict[str, Any]:
     """5: resident memory per span held in the export queue (RSS delta)."""
-    s = SETUPS[who](endpoint, queue={"size": n + 1})
+    # Room for the warm-up and the measured spans, so that no batch fills up and leaves (an
+    # export while measuring would count its buffers as the spans' memory).
+    s = SETUPS[who](endpoint, queue={"size": WARM_UP + n + 1})
     # Ours: the core's queue (the OpenTelemetry API layer needs a run).
     start_span = s.pipeline.start_span if who == "ours" else s.tracer.start_span  # type: ignore[attr-defined]
-    for _ in range(100):
+    for _ in range(WARM_UP):
         start_span(NAME, attributes=ATTRIBUTES).end()
     gc.collect()
     before = rss_bytes()

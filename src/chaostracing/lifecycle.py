@@ -154,6 +154,9 @@ class RunTracer:
         self._method_started = False
         self._main_thread: int | None = None
         self._open: dict[tuple[int, int, str], _Open] = {}
+        # The same spans by the thread that opened them, oldest first: current_span() runs for
+        # every span an extension starts outside the lifecycle's context, so it must not scan.
+        self._open_in_thread: dict[int, list[_core.Span]] = {}
         self._hypothesis_of_thread: dict[int, _core.Span] = {}
         self._parked: dict[int, list[_Parked]] = {}  # by hypothesis span id
         self._continuous: _core.Span | None = None
@@ -182,11 +185,9 @@ class RunTracer:
 
     def current_span(self) -> _core.Span | None:
         """The innermost span open in the calling thread (for other extensions)."""
-        thread = threading.get_ident()
-        with self._lock:
-            candidates = [o.span for (t, _, _), o in self._open.items() if t == thread]
-        if candidates:
-            return max(candidates, key=lambda s: s.start_time_ns)
+        opened = self._open_in_thread.get(threading.get_ident())
+        if opened:
+            return opened[-1]
         return self._phase or self._experiment
 
     # -- span bookkeeping --------------------------------------------------
@@ -226,6 +227,7 @@ class RunTracer:
             span = self.pipeline.start_span(name, parent=parent, attributes=attributes)
         token = self._binder.attach(span) if self._binder is not None else None
         self._open[key] = _Open(span, by_hook=by_hook, token=token)
+        self._open_in_thread.setdefault(key[0], []).append(span)
         if not self._first_trace_id:
             self._first_trace_id = span.trace_id_hex
         return span
@@ -240,6 +242,11 @@ class RunTracer:
         if opened.depth > 0:
             return None
         del self._open[key]
+        in_thread = self._open_in_thread.get(key[0], [])
+        if opened.span in in_thread:
+            in_thread.remove(opened.span)
+        if not in_thread:
+            self._open_in_thread.pop(key[0], None)
         if opened.token is not None and self._binder is not None:
             self._binder.detach(opened.token)
         if opened.injected is not None and self._injector is not None:
@@ -595,6 +602,7 @@ class RunTracer:
             spans = [entry.span for entry in self._open.values()]
             spans += [p.span for parked in self._parked.values() for p in parked]
             self._open.clear()
+            self._open_in_thread.clear()
             self._parked.clear()
             self._hypothesis_of_thread.clear()
             self._phase = None

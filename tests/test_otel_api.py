@@ -231,3 +231,43 @@ def test_an_exception_that_cannot_be_formatted_still_propagates_unchanged(tmp_pa
     assert out.split() == ["propagated", "True"]
     (span,) = spans
     assert span.name == "unprintable"
+
+
+def test_a_span_started_outside_the_lifecycles_context_nests_under_its_threads_innermost_span(
+    tmp_path,
+):
+    # Threads start with an empty OpenTelemetry context: there the tracer asks the lifecycle
+    # for the innermost span the calling thread has open, else the method (or experiment).
+    spans, out = traced(
+        tmp_path,
+        """
+        import threading
+        experiment = {"title": "t", "method": []}
+        outer = {"name": "outer", "type": "action", "provider": {"type": "python"}}
+        inner = {"name": "inner", "type": "action", "provider": {"type": "python"}}
+        run.experiment_started(experiment)
+        run.method_started(experiment)
+
+        def in_a_thread(body):
+            t = threading.Thread(target=body)
+            t.start()
+            t.join()
+
+        def activities():
+            run.activity_started(outer)
+            run.activity_started(inner)
+            in_a_thread(lambda: tracer.start_span("from another thread").end())
+            print(run.current_span().name)
+            run.activity_finished(inner, None)
+            print(run.current_span().name)
+            run.activity_finished(outer, None)
+            print(run.current_span().name)
+
+        in_a_thread(activities)
+        run.method_finished(experiment)
+        run.experiment_finished(None)
+        """,
+    )
+    assert out.split("\n")[:3] == ["activity: inner", "activity: outer", "method"]
+    named = by_name(spans)
+    assert named["from another thread"].parent_span_id == named["method"].span_id

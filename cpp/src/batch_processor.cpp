@@ -12,6 +12,7 @@
 #include <deque>
 #include <span>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 #include <vector>
 

@@ -141,20 +141,16 @@ std::vector<SpanData> take_all(SpanRing& from, std::size_t& bytes) {
   return out;
 }
 
-// Drops what is queued, counting it dropped (when even take_all() could not allocate).
-template <typename Queue>
-void drop_all(BatchState& s, Queue& queue, std::size_t& bytes) noexcept {
-  s.dropped_count.fetch_add(queue.size(), std::memory_order_relaxed);
+// Drops the n oldest queued spans, counting them dropped (when there was no memory to take
+// them into a batch or a list).
+void drop_queued(BatchState& s, std::size_t n) noexcept {
+  s.dropped_count.fetch_add(n, std::memory_order_relaxed);
   SpanData dropped;
-  while (!queue.empty()) {
-    if constexpr (std::is_same_v<Queue, SpanRing>) {
-      queue.pop_into(dropped);
-      dropped.clear();
-    } else {
-      queue.pop_front();
-    }
+  for (std::size_t i = 0; i < n; ++i) {
+    s.queue_bytes -= std::min(s.queue_bytes, span_size_bytes(s.queue.front()));
+    s.queue.pop_into(dropped);
+    dropped.clear();
   }
-  bytes = 0;
 }
 
 // Writes spans to the spool, or counts them dropped. Called without the lock held.
@@ -283,7 +279,7 @@ void run_worker(const std::shared_ptr<BatchState>& state) noexcept {
       try {
         left = take_all(s->queue, s->queue_bytes);
       } catch (...) {
-        drop_all(*s, s->queue, s->queue_bytes);
+        drop_queued(*s, n);
       }
       s->taken += n;
       spool_unlocked(lock, *s, left);
@@ -300,13 +296,7 @@ void run_worker(const std::shared_ptr<BatchState>& state) noexcept {
       if (batch->size() < n) batch->resize(n);
     } catch (...) {
       // Only the allocations can throw, before anything moved; drop the batch rather than die.
-      s->dropped_count.fetch_add(n, std::memory_order_relaxed);
-      SpanData dropped;
-      for (std::size_t i = 0; i < n; ++i) {
-        s->queue_bytes -= std::min(s->queue_bytes, span_size_bytes(s->queue.front()));
-        s->queue.pop_into(dropped);
-        dropped.clear();
-      }
+      drop_queued(*s, n);
       s->taken += n;
       s->resolved += n;
       s->done_cv.notify_all();
@@ -507,8 +497,10 @@ bool BatchProcessor::shutdown_until(std::chrono::steady_clock::time_point drain_
         left.insert(left.end(), std::make_move_iterator(more.begin()),
                     std::make_move_iterator(more.end()));
       } catch (...) {
-        detail::drop_all(s, s.queue, s.queue_bytes);
-        detail::drop_all(s, s.overflow, s.overflow_bytes);
+        detail::drop_queued(s, s.queue.size());
+        s.dropped_count.fetch_add(s.overflow.size(), std::memory_order_relaxed);
+        s.overflow.clear();
+        s.overflow_bytes = 0;
       }
       n = left.size();
       s.taken += n;

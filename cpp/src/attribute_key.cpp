@@ -46,9 +46,12 @@ class RecentKeys {
   const std::string*& slot(std::string_view key) noexcept {
     std::uint64_t head = 0;
     std::uint64_t tail = 0;
-    const std::size_t n = std::min<std::size_t>(key.size(), 8);
-    std::memcpy(&head, key.data(), n);
-    std::memcpy(&tail, key.data() + key.size() - n, n);
+    if (key.size() >= 8) {  // fixed-size copies compile to two loads
+      std::memcpy(&head, key.data(), 8);
+      std::memcpy(&tail, key.data() + key.size() - 8, 8);
+    } else {
+      for (char c : key) head = (head << 8) | static_cast<unsigned char>(c);
+    }
     const std::uint64_t mix =
         (head ^ (tail * 0x9E3779B97F4A7C15ULL) ^ key.size()) * 0xFF51AFD7ED558CCDULL;
     return slots_[mix >> (64 - kBits)];

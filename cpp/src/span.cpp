@@ -1,20 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "chaostracing/span.hpp"
 
-#include <algorithm>
+#include <utility>
 
 namespace chaostracing {
-
-void set_attribute(std::vector<Attribute>& attributes, AttributeKey key, AttributeValue value) {
-  // Linear search: spans carry a handful of attributes, where this beats any map.
-  auto it = std::find_if(attributes.begin(), attributes.end(),
-                         [&](const Attribute& a) { return a.key == key; });
-  if (it != attributes.end()) {
-    it->value = std::move(value);
-    return;
-  }
-  attributes.push_back(Attribute{std::move(key), std::move(value)});
-}
 
 namespace {
 
@@ -42,6 +31,26 @@ void SpanData::clear() noexcept {
   empty_keeping_storage(status_message, kKeptBytes);
   empty_keeping_storage(attributes, kKeptElements);
   empty_keeping_storage(events, kKeptElements);
+}
+
+// swap() names every member: a new one must be added there too.
+static_assert(sizeof(SpanData) == 216, "SpanData changed: update swap()");
+
+void swap(SpanData& a, SpanData& b) noexcept {
+  using std::swap;
+  swap(a.trace_id, b.trace_id);
+  swap(a.span_id, b.span_id);
+  swap(a.parent_span_id, b.parent_span_id);
+  a.trace_state.swap(b.trace_state);
+  swap(a.flags, b.flags);
+  a.name.swap(b.name);
+  swap(a.kind, b.kind);
+  swap(a.start_time_unix_nano, b.start_time_unix_nano);
+  swap(a.end_time_unix_nano, b.end_time_unix_nano);
+  a.attributes.swap(b.attributes);
+  a.events.swap(b.events);
+  swap(a.status_code, b.status_code);
+  a.status_message.swap(b.status_message);
 }
 
 }  // namespace chaostracing

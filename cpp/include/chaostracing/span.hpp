@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -55,7 +56,21 @@ enum class StatusCode : std::uint8_t { kUnset = 0, kOk = 1, kError = 2 };
 inline constexpr std::uint32_t kTraceFlagSampled = 0x01;
 
 // OTel semantics: an existing key is replaced in place (keeping its position), else appended.
-void set_attribute(std::vector<Attribute>& attributes, AttributeKey key, AttributeValue value);
+// `value` is anything an AttributeValue is made from; it is assigned into the attribute's own
+// variant rather than moved through temporaries (this runs for every attribute of every span).
+template <typename Value>
+void set_attribute(std::vector<Attribute>& attributes, AttributeKey key, Value&& value) {
+  // Linear search: spans carry a handful of attributes, where this beats any map.
+  for (Attribute& a : attributes) {
+    if (a.key == key) {
+      a.value = std::forward<Value>(value);
+      return;
+    }
+  }
+  Attribute& added = attributes.emplace_back();
+  added.key = std::move(key);
+  added.value = std::forward<Value>(value);
+}
 
 struct SpanData {
   TraceId trace_id{};
@@ -72,8 +87,9 @@ struct SpanData {
   StatusCode status_code = StatusCode::kUnset;
   std::string status_message;
 
-  void set_attribute(AttributeKey key, AttributeValue value) {
-    chaostracing::set_attribute(attributes, std::move(key), std::move(value));
+  template <typename Value>
+  void set_attribute(AttributeKey key, Value&& value) {
+    chaostracing::set_attribute(attributes, std::move(key), std::forward<Value>(value));
   }
 
   // Makes this span equal to SpanData{} but keeps the storage of its strings (up to
@@ -85,6 +101,9 @@ struct SpanData {
   static constexpr std::size_t kKeptElements = 16;
 
   bool operator==(const SpanData&) const = default;
+  // Member by member: the batch queue exchanges spans with its slots, and std::swap's three
+  // moves of every member cost more than this.
+  friend void swap(SpanData& a, SpanData& b) noexcept;
 };
 
 struct Resource {

@@ -31,14 +31,14 @@ class SpanRing {
   // when growing, before anything changed.
   void push(SpanData& span) {
     if (size_ == slots_.size()) grow();
-    std::swap(slots_[wrap(head_ + size_)], span);
+    swap(slots_[wrap(head_ + size_)], span);
     ++size_;
   }
 
   // Takes the oldest span into `out`, whose content — which must be cleared — stays in the
   // slot for a later push to reuse. Needs !empty().
   void pop_into(SpanData& out) noexcept {
-    std::swap(slots_[head_], out);
+    swap(slots_[head_], out);
     head_ = wrap(head_ + 1);
     --size_;
   }

@@ -44,7 +44,7 @@ struct ApiRefs {
 struct ApiRun {
   PyPipeline* pipeline = nullptr;
   PyRedactor* redactor = nullptr;
-  PyObject* current_span = nullptr;  // RunTracer.current_span: the lifecycle's span here
+  PyOpenSpans* open_spans = nullptr;  // the lifecycle's spans, for spans started outside them
 };
 
 // Only touched with the GIL held, like every Python object.
@@ -266,9 +266,8 @@ void link_parent(SpanData& d, nb::handle context, const ApiRefs& refs, const Api
   }
   d.trace_state.clear();
   d.parent_span_id = 0;
-  if (run.current_span != nullptr) {
-    nb::object current = nb::steal(PyObject_CallNoArgs(run.current_span));
-    if (!current.is_valid()) throw nb::python_error();
+  if (run.open_spans != nullptr) {
+    nb::handle current = run.open_spans->current(PyThread_get_thread_ident());
     if (nb::isinstance<PySpan>(current)) {
       continue_trace(d, nb::cast<const PySpan&>(current).data);
       return;
@@ -593,7 +592,7 @@ void bind_api(nb::module_& m) {
 
   m.def(
       "set_api_run",
-      [](nb::handle pipeline, nb::handle redactor, nb::handle current_span) {
+      [](nb::handle pipeline, nb::handle redactor, nb::handle open_spans) {
         ApiRun& run = api_run();
         nb::handle module = core_module();
         if (pipeline.is_none()) {
@@ -602,11 +601,11 @@ void bind_api(nb::module_& m) {
           return;
         }
         ApiRun next{nb::cast<PyPipeline*>(pipeline), nb::cast<PyRedactor*>(redactor),
-                    current_span.is_none() ? nullptr : current_span.ptr()};
-        module.attr("_api_run") = nb::make_tuple(pipeline, redactor, current_span);
+                    open_spans.is_none() ? nullptr : nb::cast<PyOpenSpans*>(open_spans)};
+        module.attr("_api_run") = nb::make_tuple(pipeline, redactor, open_spans);
         run = next;
       },
-      nb::arg("pipeline").none(), nb::arg("redactor").none(), nb::arg("current_span").none(),
+      nb::arg("pipeline").none(), nb::arg("redactor").none(), nb::arg("open_spans").none(),
       "The run whose pipeline and redactor ApiTracer's spans use (None: no run, INVALID_SPAN).");
 }
 

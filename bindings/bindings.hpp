@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "chaostracing/batch_processor.hpp"
@@ -52,6 +53,16 @@ struct PySpan {
   std::shared_ptr<BatchProcessor> processor;
   SpanData data;
   bool ended = false;
+};
+
+// _core.OpenSpans (bind_open_spans.cpp). GIL-protected.
+struct PyOpenSpans {
+  std::unordered_map<unsigned long, std::vector<nb::object>> by_thread;
+  nb::object phase;
+  nb::object experiment;
+
+  // The innermost span open in `thread`, else the phase, else the experiment, else None.
+  nb::handle current(unsigned long thread) const noexcept;
 };
 
 // A cleared span to fill, holding the storage of one this thread ended earlier when there is
@@ -106,6 +117,7 @@ void bind_redactor(nb::module_& m);
 void bind_export(nb::module_& m);
 void bind_config(nb::module_& m);
 void bind_spool(nb::module_& m);
+void bind_open_spans(nb::module_& m);
 void bind_propagation(nb::module_& m);
 
 }  // namespace chaostracing::bindings

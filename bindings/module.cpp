@@ -19,5 +19,6 @@ NB_MODULE(_core, m) {
   bind_api(m);
   bind_config(m);
   bind_spool(m);
+  bind_open_spans(m);
   bind_propagation(m);
 }

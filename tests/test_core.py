@@ -198,3 +198,34 @@ def test_otlp_exporter_rejects_bad_options_with_one_line(kwargs, message):
         _core.otlp_http_exporter(**options)
     assert message in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_open_spans_answer_the_innermost_span_of_a_thread_else_the_phase_else_the_experiment(
+    pipeline,
+):
+    spans = _core.OpenSpans()
+    assert spans.current() is None
+    experiment = pipeline.start_span("experiment")
+    method = pipeline.start_span("method", parent=experiment)
+    outer = pipeline.start_span("outer", parent=method)
+    inner = pipeline.start_span("inner", parent=outer)
+    spans.experiment = experiment
+    assert spans.current() is experiment
+    spans.phase = method
+    assert spans.current() is method
+    spans.open(1, outer)
+    spans.open(1, inner)
+    spans.open(2, outer)
+    assert spans.current(1) is inner
+    assert spans.current(2) is outer
+    assert spans.current(3) is method
+    spans.close(1, outer)  # not the innermost: the other stays current
+    assert spans.current(1) is inner
+    spans.close(1, inner)
+    assert spans.current(1) is method
+    spans.close(1, inner)  # already closed: nothing changes
+    spans.phase = None
+    assert spans.current(1) is experiment
+    assert spans.current(2) is outer
+    spans.clear()
+    assert spans.current(2) is experiment

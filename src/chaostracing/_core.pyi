@@ -457,7 +457,22 @@ class ApiTracer:
         end_on_exit: bool = True,
     ) -> CurrentSpan: ...
 
-def set_api_run(pipeline: Pipeline | None, redactor: Redactor | None, current_span: Any) -> None:
+class OpenSpans:
+    """The lifecycle's open spans by thread, and the run's phase and experiment spans (the
+    parents of spans started elsewhere)."""
+
+    phase: Span | None
+    experiment: Span | None
+
+    def __init__(self) -> None: ...
+    def open(self, thread: int, span: Span) -> None: ...
+    def close(self, thread: int, span: Span) -> None: ...
+    def clear(self) -> None: ...
+    def current(self, thread: int | None = None) -> Span | None: ...
+
+def set_api_run(
+    pipeline: Pipeline | None, redactor: Redactor | None, open_spans: OpenSpans | None
+) -> None:
     """The run ApiTracer's spans belong to; None for none (they are then INVALID_SPAN)."""
 
 class ApiSpanView(_ApiSpanMethods):

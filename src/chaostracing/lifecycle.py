@@ -148,15 +148,14 @@ class RunTracer:
         # The caller's span (TRACEPARENT of a CI job): the experiment's parent.
         self._remote = remote_parent
         self._lock = threading.Lock()
-        self._experiment: _core.Span | None = None
         self._experiment_dry: Any = None
-        self._phase: _core.Span | None = None  # method or rollbacks
         self._method_started = False
         self._main_thread: int | None = None
         self._open: dict[tuple[int, int, str], _Open] = {}
-        # The same spans by the thread that opened them, oldest first: current_span() runs for
-        # every span an extension starts outside the lifecycle's context, so it must not scan.
-        self._open_in_thread: dict[int, list[_core.Span]] = {}
+        # The same spans by the thread that opened them, and the phase (method or rollbacks)
+        # and experiment spans: native, because the native OpenTelemetry tracer reads it for
+        # every span an extension starts outside the lifecycle's context.
+        self.open_spans = _core.OpenSpans()
         self._hypothesis_of_thread: dict[int, _core.Span] = {}
         self._parked: dict[int, list[_Parked]] = {}  # by hypothesis span id
         self._continuous: _core.Span | None = None
@@ -185,10 +184,24 @@ class RunTracer:
 
     def current_span(self) -> _core.Span | None:
         """The innermost span open in the calling thread (for other extensions)."""
-        opened = self._open_in_thread.get(threading.get_ident())
-        if opened:
-            return opened[-1]
-        return self._phase or self._experiment
+        return self.open_spans.current()
+
+    @property
+    def _experiment(self) -> _core.Span | None:
+        return self.open_spans.experiment
+
+    @_experiment.setter
+    def _experiment(self, span: _core.Span | None) -> None:
+        self.open_spans.experiment = span
+
+    @property
+    def _phase(self) -> _core.Span | None:
+        """The method or rollbacks span."""
+        return self.open_spans.phase
+
+    @_phase.setter
+    def _phase(self, span: _core.Span | None) -> None:
+        self.open_spans.phase = span
 
     # -- span bookkeeping --------------------------------------------------
     @staticmethod
@@ -227,7 +240,7 @@ class RunTracer:
             span = self.pipeline.start_span(name, parent=parent, attributes=attributes)
         token = self._binder.attach(span) if self._binder is not None else None
         self._open[key] = _Open(span, by_hook=by_hook, token=token)
-        self._open_in_thread.setdefault(key[0], []).append(span)
+        self.open_spans.open(key[0], span)
         if not self._first_trace_id:
             self._first_trace_id = span.trace_id_hex
         return span
@@ -242,11 +255,7 @@ class RunTracer:
         if opened.depth > 0:
             return None
         del self._open[key]
-        in_thread = self._open_in_thread.get(key[0], [])
-        if opened.span in in_thread:
-            in_thread.remove(opened.span)
-        if not in_thread:
-            self._open_in_thread.pop(key[0], None)
+        self.open_spans.close(key[0], opened.span)
         if opened.token is not None and self._binder is not None:
             self._binder.detach(opened.token)
         if opened.injected is not None and self._injector is not None:
@@ -602,7 +611,7 @@ class RunTracer:
             spans = [entry.span for entry in self._open.values()]
             spans += [p.span for parked in self._parked.values() for p in parked]
             self._open.clear()
-            self._open_in_thread.clear()
+            self.open_spans.clear()
             self._parked.clear()
             self._hypothesis_of_thread.clear()
             self._phase = None

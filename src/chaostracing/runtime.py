@@ -209,7 +209,7 @@ def configure(
             remote_parent=propagation.from_environment(),
         )
         # Spans other extensions make through the OpenTelemetry API join this run.
-        _core.set_api_run(pipeline, content.redactor.native, _run.current_span)
+        _core.set_api_run(pipeline, content.redactor.native, _run.open_spans)
         from chaostracing import opentracing_api
 
         opentracing_api.install()

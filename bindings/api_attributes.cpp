@@ -94,7 +94,31 @@ std::optional<AttributeValue> to_api_value(nb::handle value, const Redactor& red
 void add_api_attribute(std::vector<Attribute>& attributes, nb::handle key, nb::handle value,
                        const Redactor& redactor) {
   if (!PyUnicode_Check(key.ptr()) || PyUnicode_GET_LENGTH(key.ptr()) == 0) return;
-  if (auto v = to_api_value(value, redactor)) {
+  // Scalars and strings straight into the attribute: this runs for every attribute of every
+  // span an extension makes.
+  PyObject* o = value.ptr();
+  switch (value_kind(o)) {
+    case ValueKind::kBool:
+      set_attribute(attributes, attribute_key(key, "attribute key"), o == Py_True);
+      return;
+    case ValueKind::kInt:
+      if (auto v = int64_of(o)) set_attribute(attributes, attribute_key(key, "attribute key"), *v);
+      return;
+    case ValueKind::kFloat:
+      set_attribute(attributes, attribute_key(key, "attribute key"), PyFloat_AS_DOUBLE(o));
+      return;
+    case ValueKind::kStr: {
+      AttributeValue& slot = attribute_slot(attributes, attribute_key(key, "attribute key")).value;
+      std::string* text = std::get_if<std::string>(&slot);
+      if (text == nullptr) text = &slot.emplace<std::string>();
+      assign_utf8(*text, value, "attribute value");
+      redactor.redact(*text);
+      return;
+    }
+    case ValueKind::kOther:
+      break;
+  }
+  if (auto v = sequence_value(o, redactor)) {
     set_attribute(attributes, attribute_key(key, "attribute key"), std::move(*v));
   }
 }

@@ -7,7 +7,9 @@
 #include <nanobind/stl/vector.h>
 
 #include <algorithm>
+#include <array>
 #include <climits>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 
@@ -73,12 +75,62 @@ void recycle_span(SpanData&& span) noexcept {
   if (spare.size() < spare.capacity()) spare.push_back(std::move(span));
 }
 
+namespace {
+
+// Attribute keys are nearly always the same str objects span after span (literals, which
+// Python interns), so the interned key made from one is remembered by the object's address.
+// Holding a reference to the str keeps its address from being reused by another. Direct-
+// mapped; GIL-protected like every call into the bindings; never destroyed, since its
+// references cannot be released after the interpreter has gone.
+class KeysByObject {
+ public:
+  const AttributeKey* find(PyObject* str) const noexcept {
+    const Entry& e = entries_[index(str)];
+    return e.str == str ? &e.key : nullptr;
+  }
+  void remember(PyObject* str, const AttributeKey& key) {
+    Entry& e = entries_[index(str)];
+    e.key = key;
+    Py_INCREF(str);
+    Py_XDECREF(e.str);
+    e.str = str;
+  }
+
+ private:
+  static constexpr int kBits = 8;
+  static std::size_t index(PyObject* str) noexcept {
+    return static_cast<std::size_t>((reinterpret_cast<std::uintptr_t>(str) >> 4) *
+                                    0x9E3779B97F4A7C15ULL) >>
+           (64 - kBits);
+  }
+  struct Entry {
+    PyObject* str = nullptr;
+    AttributeKey key;
+  };
+  std::array<Entry, std::size_t{1} << kBits> entries_{};
+};
+
+KeysByObject& keys_by_object() {
+  alignas(KeysByObject) static unsigned char storage[sizeof(KeysByObject)];
+  static KeysByObject* const instance = ::new (static_cast<void*>(storage)) KeysByObject();
+  return *instance;
+}
+
+}  // namespace
+
 AttributeKey attribute_key(nb::handle str, const char* what) {
+  KeysByObject& known = keys_by_object();
+  if (const AttributeKey* key = known.find(str.ptr())) return *key;
   Py_ssize_t size = 0;
   // The str's cached UTF-8, straight into the interned key: no std::string in between.
   const char* data =
       PyUnicode_Check(str.ptr()) ? PyUnicode_AsUTF8AndSize(str.ptr(), &size) : nullptr;
-  if (data != nullptr) return AttributeKey(std::string_view(data, static_cast<std::size_t>(size)));
+  if (data != nullptr) {
+    AttributeKey key(std::string_view(data, static_cast<std::size_t>(size)));
+    // Only interned keys: copying one is copying a pointer.
+    if (key.interned() && PyUnicode_CheckExact(str.ptr())) known.remember(str.ptr(), key);
+    return key;
+  }
   PyErr_Clear();
   return AttributeKey(utf8(str, what));  // raises for a non-str, replaces lone surrogates
 }

@@ -55,21 +55,23 @@ enum class StatusCode : std::uint8_t { kUnset = 0, kOk = 1, kError = 2 };
 
 inline constexpr std::uint32_t kTraceFlagSampled = 0x01;
 
+// The attribute with `key`, else a new one (holding an empty string) appended for it.
+inline Attribute& attribute_slot(std::vector<Attribute>& attributes, AttributeKey key) {
+  // Linear search: spans carry a handful of attributes, where this beats any map.
+  for (Attribute& a : attributes) {
+    if (a.key == key) return a;
+  }
+  Attribute& added = attributes.emplace_back();
+  added.key = std::move(key);
+  return added;
+}
+
 // OTel semantics: an existing key is replaced in place (keeping its position), else appended.
 // `value` is anything an AttributeValue is made from; it is assigned into the attribute's own
 // variant rather than moved through temporaries (this runs for every attribute of every span).
 template <typename Value>
 void set_attribute(std::vector<Attribute>& attributes, AttributeKey key, Value&& value) {
-  // Linear search: spans carry a handful of attributes, where this beats any map.
-  for (Attribute& a : attributes) {
-    if (a.key == key) {
-      a.value = std::forward<Value>(value);
-      return;
-    }
-  }
-  Attribute& added = attributes.emplace_back();
-  added.key = std::move(key);
-  added.value = std::forward<Value>(value);
+  attribute_slot(attributes, std::move(key)).value = std::forward<Value>(value);
 }
 
 struct SpanData {

@@ -293,10 +293,13 @@ nb::object start_span(const PyApiTracer& tracer, nb::handle name, nb::handle con
   const ApiRefs& refs = api();
   const ApiRun& run = api_run();
   if (run.pipeline == nullptr) return nb::borrow(refs.invalid_span);
-  PyApiSpan span;
+  // Made in place in its Python object: a SpanData is too big to build here and move there.
+  nb::object result = nb::inst_alloc(nb::type<PyApiSpan>());
+  PyApiSpan& span = *::new (nb::inst_ptr<PyApiSpan>(result)) PyApiSpan();
+  nb::inst_mark_ready(result);
   span.processor = run.pipeline->processor;
   span.redactor = run.redactor->redactor;
-  span.data = recycled_span();
+  take_recycled_span(span.data);
   const Redactor& r = *span.redactor;
   SpanData& d = span.data;
   assign_text(d.name, name, r);
@@ -327,7 +330,7 @@ nb::object start_span(const PyApiTracer& tracer, nb::handle name, nb::handle con
       if (nb::hasattr(link, "context")) add_link_event(span, link.attr("context"));
     }
   }
-  return nb::cast(std::move(span));
+  return result;
 }
 
 // start_span() for the API's callers, who must never see it raise: whatever went wrong (a

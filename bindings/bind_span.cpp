@@ -62,17 +62,17 @@ std::vector<SpanData>& spare_spans() {
 
 }  // namespace
 
-SpanData recycled_span() {
+void take_recycled_span(SpanData& into) noexcept {
   std::vector<SpanData>& spare = spare_spans();
-  if (spare.empty()) return SpanData{};
-  SpanData span = std::move(spare.back());
+  if (spare.empty()) return;
+  swap(into, spare.back());
   spare.pop_back();
-  return span;
 }
 
-void recycle_span(SpanData&& span) noexcept {
+void recycle_span(SpanData& span) noexcept {
   std::vector<SpanData>& spare = spare_spans();
-  if (spare.size() < spare.capacity()) spare.push_back(std::move(span));
+  if (spare.size() == spare.capacity()) return;
+  swap(spare.emplace_back(), span);
 }
 
 namespace {
@@ -252,21 +252,21 @@ void end_span(PySpan& self, std::uint64_t end_time_ns, bool keep_name) {
   self.data.end_time_unix_nano = end_time_ns != 0 ? end_time_ns : now_unix_nano();
   // Hand the span over, keeping what stays readable on the ended span: the scalars, the
   // trace_state its children continue, and the name when asked (a copy: an allocation).
-  SpanData out = std::move(self.data);
-  SpanData& kept = self.data;
-  kept = SpanData{};
-  kept.trace_id = out.trace_id;
-  kept.span_id = out.span_id;
-  kept.parent_span_id = out.parent_span_id;
-  kept.trace_state = out.trace_state;
-  kept.flags = out.flags;
-  kept.kind = out.kind;
-  kept.start_time_unix_nano = out.start_time_unix_nano;
-  kept.end_time_unix_nano = out.end_time_unix_nano;
-  kept.status_code = out.status_code;
-  if (keep_name) kept.name = out.name;
-  self.processor->on_end(std::move(out));
-  recycle_span(std::move(out));  // NOLINT(bugprone-use-after-move): on_end() leaves it cleared
+  SpanData& d = self.data;
+  SpanData kept;
+  kept.trace_id = d.trace_id;
+  kept.span_id = d.span_id;
+  kept.parent_span_id = d.parent_span_id;
+  kept.trace_state = d.trace_state;
+  kept.flags = d.flags;
+  kept.kind = d.kind;
+  kept.start_time_unix_nano = d.start_time_unix_nano;
+  kept.end_time_unix_nano = d.end_time_unix_nano;
+  kept.status_code = d.status_code;
+  if (keep_name) kept.name = d.name;
+  self.processor->on_end(std::move(d));  // leaves `d` cleared, often with storage to reuse
+  swap(d, kept);
+  recycle_span(kept);
 }
 
 namespace {
@@ -319,7 +319,7 @@ PySpan start_span(PyPipeline& self, nb::str name, PySpan* parent, std::optional<
                   std::uint64_t start_time_ns, std::optional<nb::dict> attributes) {
   PySpan span;
   span.processor = self.processor;
-  span.data = recycled_span();
+  take_recycled_span(span.data);
   SpanData& d = span.data;
   assign_utf8(d.name, name, "name");
   if (kind < 0 || kind > 5) {

@@ -65,10 +65,11 @@ struct PyOpenSpans {
   nb::handle current(unsigned long thread) const noexcept;
 };
 
-// A cleared span to fill, holding the storage of one this thread ended earlier when there is
-// one (see BatchProcessor::on_end); recycle_span() gives such storage back, up to a few spans.
-SpanData recycled_span();
-void recycle_span(SpanData&& span) noexcept;
+// Gives `into` (which must be cleared) the storage of a span this thread ended earlier, when
+// there is one (see BatchProcessor::on_end); recycle_span() gives a cleared span's storage
+// back, up to a few spans, leaving `span` empty.
+void take_recycled_span(SpanData& into) noexcept;
+void recycle_span(SpanData& span) noexcept;
 
 nb::bytes trace_id_bytes(const TraceId& id);
 // A child of `parent`: same trace and trace_state.

@@ -38,7 +38,9 @@ static_assert(sizeof(SpanData) == 216, "SpanData changed: update swap()");
 
 void swap(SpanData& a, SpanData& b) noexcept {
   using std::swap;
-  swap(a.trace_id, b.trace_id);
+  const TraceId trace_id = a.trace_id;  // std::swap would exchange the 16 bytes one by one
+  a.trace_id = b.trace_id;
+  b.trace_id = trace_id;
   swap(a.span_id, b.span_id);
   swap(a.parent_span_id, b.parent_span_id);
   a.trace_state.swap(b.trace_state);

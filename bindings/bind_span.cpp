@@ -253,20 +253,28 @@ void end_span(PySpan& self, std::uint64_t end_time_ns, bool keep_name) {
   // Hand the span over, keeping what stays readable on the ended span: the scalars, the
   // trace_state its children continue, and the name when asked (a copy: an allocation).
   SpanData& d = self.data;
-  SpanData kept;
-  kept.trace_id = d.trace_id;
-  kept.span_id = d.span_id;
-  kept.parent_span_id = d.parent_span_id;
-  kept.trace_state = d.trace_state;
-  kept.flags = d.flags;
-  kept.kind = d.kind;
-  kept.start_time_unix_nano = d.start_time_unix_nano;
-  kept.end_time_unix_nano = d.end_time_unix_nano;
-  kept.status_code = d.status_code;
-  if (keep_name) kept.name = d.name;
+  const TraceId trace_id = d.trace_id;
+  const SpanId span_id = d.span_id;
+  const SpanId parent_span_id = d.parent_span_id;
+  const std::uint32_t flags = d.flags;
+  const SpanKind kind = d.kind;
+  const std::uint64_t start = d.start_time_unix_nano;
+  const std::uint64_t end = d.end_time_unix_nano;
+  const StatusCode status = d.status_code;
+  std::string trace_state = d.trace_state;
+  std::string name = keep_name ? d.name : std::string();
   self.processor->on_end(std::move(d));  // leaves `d` cleared, often with storage to reuse
-  swap(d, kept);
-  recycle_span(kept);
+  recycle_span(d);                       // gives that storage to this thread's next span
+  d.trace_id = trace_id;
+  d.span_id = span_id;
+  d.parent_span_id = parent_span_id;
+  d.trace_state = std::move(trace_state);
+  d.flags = flags;
+  d.name = std::move(name);
+  d.kind = kind;
+  d.start_time_unix_nano = start;
+  d.end_time_unix_nano = end;
+  d.status_code = status;
 }
 
 namespace {

@@ -67,7 +67,7 @@ struct PyOpenSpans {
 
 // Gives `into` (which must be cleared) the storage of a span this thread ended earlier, when
 // there is one (see BatchProcessor::on_end); recycle_span() gives a cleared span's storage
-// back, up to a few spans, leaving `span` empty.
+// back, leaving `span` empty (up to a few spans: past them `span` keeps it).
 void take_recycled_span(SpanData& into) noexcept;
 void recycle_span(SpanData& span) noexcept;
 

@@ -18,42 +18,13 @@
 
 #include "chaostracing/encode/otlp_proto.hpp"
 #include "chaostracing/encode/otlp_proto_decode.hpp"
-#include "detail/span_ring.hpp"
+#include "detail/packed_span.hpp"
+#include "detail/slot_ring.hpp"
 
 namespace chaostracing {
 
 std::size_t span_size_bytes(const SpanData& span) noexcept {
-  auto value_bytes = [](const AttributeValue& v) {
-    return std::visit(
-        [](const auto& x) -> std::size_t {
-          using T = std::decay_t<decltype(x)>;
-          if constexpr (std::is_same_v<T, std::string>) {
-            return x.size();
-          } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
-            std::size_t n = 0;
-            for (const auto& s : x) n += sizeof(std::string) + s.size();
-            return n;
-          } else if constexpr (std::is_same_v<T, std::vector<bool>>) {
-            return x.size() / 8 + 1;
-          } else if constexpr (std::is_same_v<T, std::vector<std::int64_t>> ||
-                               std::is_same_v<T, std::vector<double>>) {
-            return x.size() * 8;
-          } else {
-            return 0;
-          }
-        },
-        v);
-  };
-  auto attributes_bytes = [&](const std::vector<Attribute>& attributes) {
-    std::size_t n = 0;
-    for (const auto& a : attributes) n += sizeof(Attribute) + a.key.size() + value_bytes(a.value);
-    return n;
-  };
-  std::size_t n = sizeof(SpanData) + span.name.size() + span.trace_state.size() +
-                  span.status_message.size() + attributes_bytes(span.attributes);
-  for (const auto& e : span.events)
-    n += sizeof(Event) + e.name.size() + attributes_bytes(e.attributes);
-  return n;
+  return sizeof(std::string) + detail::packed_size(span);
 }
 
 namespace detail {
@@ -87,7 +58,7 @@ struct BatchState {
   std::mutex mu;
   std::condition_variable work_cv;  // worker waits: spans, flush, stop, overflow
   std::condition_variable done_cv;  // callers wait: progress, exit
-  SpanRing queue;
+  SlotRing<std::string> queue;      // spans packed by pack_span()
   std::size_t queue_bytes = 0;
   // Past the queue's caps, waiting to be spooled (only with a spool; same caps).
   std::deque<SpanData> overflow;
@@ -134,20 +105,51 @@ std::vector<SpanData> take_all(std::deque<SpanData>& from, std::size_t& bytes) {
   return out;
 }
 
-std::vector<SpanData> take_all(SpanRing& from, std::size_t& bytes) {
-  std::vector<SpanData> out(from.size());
-  for (auto& span : out) from.pop_into(span);
-  bytes = 0;
+// span_size_bytes() of a packed span.
+std::size_t queued_bytes(const std::string& packed) noexcept {
+  return sizeof(std::string) + packed.size();
+}
+
+// Every queued span, unpacked (a span that does not unpack, which pack_span() never makes, is
+// counted dropped).
+std::vector<SpanData> take_all(BatchState& s) {
+  std::vector<SpanData> out;
+  out.reserve(s.queue.size());
+  std::string packed;
+  while (!s.queue.empty()) {
+    s.queue.pop_into(packed);
+    if (!unpack_span(packed, out.emplace_back())) {
+      out.pop_back();
+      s.dropped_count.fetch_add(1, std::memory_order_relaxed);
+    }
+    packed.clear();
+  }
+  s.queue_bytes = 0;
   return out;
+}
+
+// After an export: the batch's spans keep their storage for the next batch to unpack into,
+// values included, unless it is more than SpanData::clear() keeps (a one-off huge span must
+// not pin its memory) or holds lists or events (rare: not worth keeping).
+void release_if_large(SpanData& span) noexcept {
+  const auto large = [](const std::string& text) { return text.capacity() > SpanData::kKeptBytes; };
+  bool release = large(span.name) || large(span.trace_state) || large(span.status_message) ||
+                 span.attributes.capacity() > SpanData::kKeptElements || !span.events.empty() ||
+                 span.events.capacity() > SpanData::kKeptElements;
+  for (const Attribute& a : span.attributes) {
+    const auto* text = std::get_if<std::string>(&a.value);
+    release = release || (text != nullptr ? large(*text) : a.value.index() > 3);
+  }
+  if (release) span.clear();
 }
 
 // Drops the n oldest queued spans, counting them dropped (when there was no memory to take
 // them into a batch or a list).
 void drop_queued(BatchState& s, std::size_t n) noexcept {
   s.dropped_count.fetch_add(n, std::memory_order_relaxed);
-  SpanData dropped;
+  std::string dropped;
   for (std::size_t i = 0; i < n; ++i) {
-    s.queue_bytes -= std::min(s.queue_bytes, span_size_bytes(s.queue.front()));
+    s.queue_bytes -= std::min(s.queue_bytes, queued_bytes(s.queue.front()));
     s.queue.pop_into(dropped);
     dropped.clear();
   }
@@ -219,6 +221,7 @@ void run_worker(const std::shared_ptr<BatchState>& state) noexcept {
   BatchState* s = state.get();
   const std::size_t max_batch = s->options.max_export_batch_size;
   std::shared_ptr<std::vector<SpanData>> batch;
+  std::vector<std::string> packed;  // the batch as queued; goes back to the slots for reuse
   std::unique_lock lock(s->mu);
   for (;;) {
     // Spill the overflow first: it only grows while the backend is slow, and local disk is
@@ -277,7 +280,7 @@ void run_worker(const std::shared_ptr<BatchState>& state) noexcept {
       std::vector<SpanData> left;
       const std::size_t n = s->queue.size();
       try {
-        left = take_all(s->queue, s->queue_bytes);
+        left = take_all(*s);
       } catch (...) {
         drop_queued(*s, n);
       }
@@ -294,6 +297,7 @@ void run_worker(const std::shared_ptr<BatchState>& state) noexcept {
       // producers to reuse.
       if (!batch) batch = std::make_shared<std::vector<SpanData>>();
       if (batch->size() < n) batch->resize(n);
+      if (packed.size() < n) packed.resize(n);
     } catch (...) {
       // Only the allocations can throw, before anything moved; drop the batch rather than die.
       drop_queued(*s, n);
@@ -303,17 +307,42 @@ void run_worker(const std::shared_ptr<BatchState>& state) noexcept {
       continue;
     }
     for (std::size_t i = 0; i < n; ++i) {
-      s->queue_bytes -= std::min(s->queue_bytes, span_size_bytes(s->queue.front()));
-      s->queue.pop_into((*batch)[i]);
+      s->queue_bytes -= std::min(s->queue_bytes, queued_bytes(s->queue.front()));
+      s->queue.pop_into(packed[i]);
     }
     s->taken += n;
     if (!s->queue.empty()) s->batch_due = now + s->options.schedule_delay;
     auto deadline = now + s->options.export_timeout;
     if (s->stop) deadline = std::min(deadline, s->stop_deadline);
+
+    // Unpacked without the lock, so that producers never wait for it.
+    lock.unlock();
+    std::size_t unpacked = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      SpanData& span = (*batch)[unpacked];
+      bool ok = false;
+      try {
+        ok = unpack_span(packed[i], span);
+      } catch (...) {  // out of memory: that span is dropped, and counted
+      }
+      if (ok) {
+        ++unpacked;
+      } else {
+        span.clear();
+      }
+      packed[i].clear();
+    }
+    lock.lock();
+    if (unpacked < n) {
+      s->dropped_count.fetch_add(n - unpacked, std::memory_order_relaxed);
+      s->resolved += n - unpacked;
+      s->done_cv.notify_all();
+      if (unpacked == 0) continue;
+    }
     s->in_flight = batch;
-    s->in_flight_size = n;
+    s->in_flight_size = unpacked;
     s->in_flight_claimed = false;
-    const std::span<const SpanData> spans(batch->data(), n);
+    const std::span<const SpanData> spans(batch->data(), unpacked);
 
     lock.unlock();
     const ExportResult result = s->exporter->export_batch(spans, s->resource, s->scope, deadline);
@@ -327,26 +356,26 @@ void run_worker(const std::shared_ptr<BatchState>& state) noexcept {
       continue;
     }
     if (result == ExportResult::kSuccess) {
-      s->exported_count.fetch_add(n, std::memory_order_relaxed);
+      s->exported_count.fetch_add(unpacked, std::memory_order_relaxed);
       // The backend answers: a good moment to deliver what earlier runs could not.
       if (s->spool && !s->stop) s->replay_pending = true;
     } else {
-      s->failed_count.fetch_add(n, std::memory_order_relaxed);
+      s->failed_count.fetch_add(unpacked, std::memory_order_relaxed);
       if (result == ExportResult::kRejected) {
         try {
           s->rejection_error = s->exporter->last_error();
         } catch (...) {
         }
-        s->dropped_count.fetch_add(n, std::memory_order_relaxed);
-        s->rejected_count.fetch_add(n, std::memory_order_relaxed);
+        s->dropped_count.fetch_add(unpacked, std::memory_order_relaxed);
+        s->rejected_count.fetch_add(unpacked, std::memory_order_relaxed);
       } else {
         spool_unlocked(lock, *s, spans);
       }
     }
-    s->resolved += n;
+    s->resolved += unpacked;
     s->done_cv.notify_all();
     lock.unlock();
-    for (SpanData& span : std::span<SpanData>(batch->data(), n)) span.clear();
+    for (SpanData& span : std::span<SpanData>(batch->data(), unpacked)) release_if_large(span);
     lock.lock();
   }
   lock.unlock();
@@ -389,8 +418,18 @@ BatchProcessor::~BatchProcessor() {
 
 void BatchProcessor::on_end(SpanData&& span) noexcept {
   detail::BatchState& s = *state_;
+  // Packed on the caller's thread, before taking the lock, into a buffer that the queue's
+  // slots exchange from span to span; the caller keeps `span`'s storage for its next span.
+  thread_local std::string packed;
+  try {
+    detail::pack_span(span, packed);
+  } catch (...) {
+    s.dropped_count.fetch_add(1, std::memory_order_relaxed);
+    span.clear();
+    return;
+  }
+  const std::size_t bytes = detail::queued_bytes(packed);
   bool wake = false;
-  const std::size_t bytes = span_size_bytes(span);
   {
     std::lock_guard lock(s.mu);
     if (s.stop) {
@@ -403,7 +442,7 @@ void BatchProcessor::on_end(SpanData&& span) noexcept {
                       (s.queue.empty() || s.queue_bytes + bytes <= o.max_queue_bytes);
     try {
       if (fits) {
-        s.queue.push(span);
+        s.queue.push(packed);
         s.queue_bytes += bytes;
         if (s.queue.size() == 1) {
           s.batch_due = std::chrono::steady_clock::now() + o.schedule_delay;
@@ -415,7 +454,6 @@ void BatchProcessor::on_end(SpanData&& span) noexcept {
         s.overflow.push_back(std::move(span));
         s.overflow_bytes += bytes;
         wake = true;
-        span.clear();
       } else {
         s.dropped_count.fetch_add(1, std::memory_order_relaxed);
         span.clear();
@@ -429,6 +467,7 @@ void BatchProcessor::on_end(SpanData&& span) noexcept {
     ++s.accepted;
     s.queued_count.fetch_add(1, std::memory_order_relaxed);
   }
+  span.clear();
   // Only the transitions the worker waits for: first span (to arm the delay), full batch,
   // overflow.
   if (wake) s.work_cv.notify_one();
@@ -492,7 +531,7 @@ bool BatchProcessor::shutdown_until(std::chrono::steady_clock::time_point drain_
       // recognisable). Taken under the same lock as the wait, so the worker cannot take the
       // queue in between and still be writing it when we return.
       try {
-        left = detail::take_all(s.queue, s.queue_bytes);
+        left = detail::take_all(s);
         auto more = detail::take_all(s.overflow, s.overflow_bytes);
         left.insert(left.end(), std::make_move_iterator(more.begin()),
                     std::make_move_iterator(more.end()));

@@ -63,6 +63,16 @@ class AttributeKey {
     return out << key.view();
   }
 
+  // The interned text of this key, or null when the key is owned. Interned texts live as long
+  // as the process: the address stands for the key (detail/packed_span.cpp writes it).
+  const std::string* interned_text() const noexcept { return interned_; }
+  // The key whose interned text is `text`, which must come from interned_text().
+  static AttributeKey from_interned(const std::string* text) noexcept {
+    AttributeKey key;
+    key.interned_ = text;
+    return key;
+  }
+
   // How many keys the process-wide table holds (for tests).
   static std::size_t interned_count() noexcept;
 

@@ -42,7 +42,7 @@ struct BatchOptions {
   std::size_t max_queue_bytes = 32u << 20;
 };
 
-// What a span costs in memory, roughly: its strings, attributes and events.
+// What a span costs in memory while queued: its packed bytes and its slot in the queue.
 std::size_t span_size_bytes(const SpanData& span) noexcept;
 
 // Every span given to on_end() ends up exported, spooled or dropped, exactly once.
@@ -74,9 +74,9 @@ class BatchProcessor {
   // spool (local disk) rather than lose them.
   static constexpr std::chrono::milliseconds kSpoolGrace{2000};
 
-  // Afterwards `span` is cleared (equal to SpanData{}), and often holds the storage of a span
-  // already exported: a caller that fills it again for its next span allocates nothing for
-  // the name or the attribute list.
+  // The span is queued packed into one buffer (detail/packed_span.hpp), and `span` is left
+  // cleared (equal to SpanData{}) with its own storage: a caller that fills it again for its
+  // next span allocates nothing for the name or the attribute list.
   void on_end(SpanData&& span) noexcept;
 
   // True when every span accepted before the call has been exported, spooled or dropped

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "detail/span_ring.hpp"
+#include "detail/slot_ring.hpp"
 
 #include <gtest/gtest.h>
 
 #include <deque>
 #include <string>
+
+#include "chaostracing/span.hpp"
 
 namespace chaostracing::detail {
 namespace {
@@ -18,8 +20,8 @@ SpanData span_with_id(SpanId id) {
 
 // Pushes and pops in a pattern that makes the ring wrap around and then grow while wrapped,
 // checking it against a std::deque.
-TEST(SpanRing, KeepsOrderWhileGrowingWrappedAroundAndWithin) {
-  SpanRing ring(1000);
+TEST(SlotRing, KeepsOrderWhileGrowingWrappedAroundAndWithin) {
+  SlotRing<SpanData> ring(1000);
   std::deque<SpanId> expected;
   SpanId next = 1;
   SpanData out;
@@ -48,8 +50,8 @@ TEST(SpanRing, KeepsOrderWhileGrowingWrappedAroundAndWithin) {
   EXPECT_TRUE(expected.empty());
 }
 
-TEST(SpanRing, NeverMakesMoreSlotsThanItsLimit) {
-  SpanRing ring(20);
+TEST(SlotRing, NeverMakesMoreSlotsThanItsLimit) {
+  SlotRing<SpanData> ring(20);
   SpanData out;
   for (SpanId i = 1; i <= 20; ++i) {
     SpanData span = span_with_id(i);
@@ -66,8 +68,8 @@ TEST(SpanRing, NeverMakesMoreSlotsThanItsLimit) {
 }
 
 // What a push gets back is the storage a pop left in the slot.
-TEST(SpanRing, APushGetsBackTheStorageAPopLeft) {
-  SpanRing ring(4);
+TEST(SlotRing, APushGetsBackTheStorageAPopLeft) {
+  SlotRing<SpanData> ring(4);
   SpanData first = span_with_id(1);
   ring.push(first);
   SpanData out;

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Layout, in host byte order (the bytes never leave the process):
 //   trace_id[16] span_id:u64 parent_span_id:u64 start:u64 end:u64 flags:u32 kind:u8 status:u8
-//   name trace_state status_message          (each a string: u32 size, bytes)
-//   attributes                               (u32 count, then each attribute)
-//   events                                   (u32 count, then each: name, time:u64, attributes)
+//   name trace_state status_message          (each a string: size, bytes)
+//   attributes                               (count, then each attribute)
+//   events                                   (count, then each: name, time:u64, attributes)
+// Sizes and counts are LEB128 varints (most are under 128: one byte).
 // An attribute is its key — the interned text's address as a u64, or 0 and the key as a
 // string — then its value: the AttributeValue index as a u8 and the value (a string; u8 for a
-// bool; 8 bytes for an int or a double; u32 count and the elements for a list).
+// bool; 8 bytes for an int or a double; a count and the elements for a list).
 #include "detail/packed_span.hpp"
 
 #include <cstdint>
@@ -32,9 +33,16 @@ struct Measure {
   void put(const T&) noexcept {
     size += sizeof(T);
   }
+  void put_count(std::size_t n) {
+    std::uint32_t v = count_of(n);
+    do {
+      ++size;
+      v >>= 7;
+    } while (v != 0);
+  }
   void put_bytes(std::string_view bytes) {
-    size += sizeof(std::uint32_t) + bytes.size();
-    count_of(bytes.size());
+    put_count(bytes.size());
+    size += bytes.size();
   }
 };
 
@@ -45,8 +53,16 @@ struct Write {
     std::memcpy(p, &v, sizeof(T));
     p += sizeof(T);
   }
-  void put_bytes(std::string_view bytes) {
-    put(static_cast<std::uint32_t>(bytes.size()));
+  void put_count(std::size_t n) noexcept {  // Measure checked that it fits in 32 bits
+    auto v = static_cast<std::uint32_t>(n);
+    while (v >= 0x80) {
+      *p++ = static_cast<char>(v | 0x80);
+      v >>= 7;
+    }
+    *p++ = static_cast<char>(v);
+  }
+  void put_bytes(std::string_view bytes) noexcept {
+    put_count(bytes.size());
     if (!bytes.empty()) std::memcpy(p, bytes.data(), bytes.size());
     p += bytes.size();
   }
@@ -65,7 +81,7 @@ void write_value(const AttributeValue& value, Sink& out) {
         } else if constexpr (std::is_same_v<T, std::int64_t> || std::is_same_v<T, double>) {
           out.put(v);
         } else {
-          out.put(count_of(v.size()));
+          out.put_count(v.size());
           for (const auto& element : v) {
             if constexpr (std::is_same_v<T, std::vector<std::string>>) {
               out.put_bytes(element);
@@ -82,7 +98,7 @@ void write_value(const AttributeValue& value, Sink& out) {
 
 template <typename Sink>
 void write_attributes(const std::vector<Attribute>& attributes, Sink& out) {
-  out.put(count_of(attributes.size()));
+  out.put_count(attributes.size());
   for (const Attribute& a : attributes) {
     const std::string* interned = a.key.interned_text();
     out.put(static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(interned)));
@@ -105,7 +121,7 @@ void write_span(const SpanData& s, Sink& out) {
   out.put_bytes(s.trace_state);
   out.put_bytes(s.status_message);
   write_attributes(s.attributes, out);
-  out.put(count_of(s.events.size()));
+  out.put_count(s.events.size());
   for (const Event& e : s.events) {
     out.put_bytes(e.name);
     out.put(e.time_unix_nano);
@@ -127,9 +143,20 @@ class Reader {
     return true;
   }
 
+  bool get_count(std::uint32_t& n) noexcept {
+    n = 0;
+    for (int shift = 0; shift < 35; shift += 7) {
+      if (p_ == end_) return false;
+      const auto byte = static_cast<std::uint8_t>(*p_++);
+      n |= static_cast<std::uint32_t>(byte & 0x7F) << shift;
+      if ((byte & 0x80) == 0) return true;
+    }
+    return false;
+  }
+
   bool get_bytes(std::string_view& bytes) noexcept {
     std::uint32_t n = 0;
-    if (!get(n) || static_cast<std::size_t>(end_ - p_) < n) return false;
+    if (!get_count(n) || static_cast<std::size_t>(end_ - p_) < n) return false;
     bytes = std::string_view(p_, n);
     p_ += n;
     return true;
@@ -157,7 +184,7 @@ auto& reuse(AttributeValue& value) {
 template <typename T>
 bool read_list(Reader& in, std::vector<T>& out) {
   std::uint32_t n = 0;
-  if (!in.get(n)) return false;
+  if (!in.get_count(n)) return false;
   if constexpr (std::is_same_v<T, std::string>) {
     out.resize(n);  // the strings left in place keep their storage
     for (std::string& element : out) {
@@ -211,7 +238,7 @@ bool read_value(Reader& in, AttributeValue& value) {
 
 bool read_attributes(Reader& in, std::vector<Attribute>& out) {
   std::uint32_t n = 0;
-  if (!in.get(n)) return false;
+  if (!in.get_count(n)) return false;
   out.resize(n);  // the attributes left in place keep the storage of their values
   for (Attribute& a : out) {
     std::uint64_t interned = 0;
@@ -266,7 +293,7 @@ bool unpack_span(std::string_view packed, SpanData& out) {
     return false;
   }
   std::uint32_t events = 0;
-  if (!in.get(events)) return false;
+  if (!in.get_count(events)) return false;
   out.events.resize(events);
   for (Event& e : out.events) {
     if (!in.get_string(e.name) || !in.get(e.time_unix_nano) || !read_attributes(in, e.attributes)) {

@@ -10,7 +10,10 @@
 // classes as virtual subclasses. The API itself is imported on first use, never when _core is.
 #include <nanobind/stl/string.h>
 
+#include <algorithm>
+#include <array>
 #include <cstring>
+#include <span>
 #include <string>
 
 #include "bindings.hpp"
@@ -506,6 +509,129 @@ void bind_span_methods(nb::class_<S, Extra...> cls) {
           nb::arg("exc_type").none(), nb::arg("exc").none(), nb::arg("tb").none());
 }
 
+// ApiTracer.start_span() and start_as_current_span() run for every span an extension makes,
+// nearly always with keyword arguments, which nanobind matches by comparing names (about 600
+// instructions a call in callgrind). These two take their arguments as CPython's
+// METH_FASTCALL | METH_KEYWORDS methods do instead, matching a keyword by identity first: the
+// names in a caller's code are interned, like the ones here.
+constexpr std::array<const char*, 9> kSpanArgNames = {"name",
+                                                      "context",
+                                                      "kind",
+                                                      "attributes",
+                                                      "links",
+                                                      "start_time",
+                                                      "record_exception",
+                                                      "set_status_on_exception",
+                                                      "end_on_exit"};
+
+std::span<PyObject* const> span_arg_names() {
+  static const std::array<PyObject*, kSpanArgNames.size()> names = [] {
+    std::array<PyObject*, kSpanArgNames.size()> out{};
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      out[i] = PyUnicode_InternFromString(kSpanArgNames[i]);  // never released
+      if (out[i] == nullptr) throw nb::python_error();
+    }
+    return out;
+  }();
+  return names;
+}
+
+// Fills `out` (nullptr: not given) from a vectorcall's arguments, for a function taking
+// out.size() of the names above, the first required. False with a TypeError set.
+bool parse_span_args(const char* function, PyObject* const* args, Py_ssize_t nargs,
+                     PyObject* kwnames, std::span<PyObject*> out) {
+  const std::span<PyObject* const> names = span_arg_names().first(out.size());
+  if (nargs > static_cast<Py_ssize_t>(out.size())) {
+    PyErr_Format(PyExc_TypeError, "%s() takes at most %zd positional arguments (%zd given)",
+                 function, static_cast<Py_ssize_t>(out.size()), nargs);
+    return false;
+  }
+  std::copy(args, args + nargs, out.begin());
+  const Py_ssize_t nkw = kwnames == nullptr ? 0 : PyTuple_GET_SIZE(kwnames);
+  for (Py_ssize_t k = 0; k < nkw; ++k) {
+    PyObject* key = PyTuple_GET_ITEM(kwnames, k);
+    auto it = std::find(names.begin(), names.end(), key);
+    if (it == names.end()) {
+      it = std::find_if(names.begin(), names.end(),
+                        [&](PyObject* name) { return PyUnicode_Compare(name, key) == 0; });
+      PyErr_Clear();  // a non-str keyword cannot be compared: it is unexpected
+    }
+    if (it == names.end()) {
+      PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%S'", function, key);
+      return false;
+    }
+    PyObject*& slot = out[static_cast<std::size_t>(it - names.begin())];
+    if (slot != nullptr) {
+      PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%S'", function, key);
+      return false;
+    }
+    slot = args[nargs + k];
+  }
+  if (out[0] == nullptr) {
+    PyErr_Format(PyExc_TypeError, "%s() missing required argument 'name'", function);
+    return false;
+  }
+  return true;
+}
+
+nb::handle given_or_none(PyObject* argument) {
+  return argument != nullptr ? nb::handle(argument) : nb::none();
+}
+
+// An optional flag: true unless given and false (the API's defaults are all true).
+bool flag_or_true(PyObject* argument) {
+  if (argument == nullptr) return true;
+  const int truth = PyObject_IsTrue(argument);
+  if (truth < 0) PyErr_Clear();
+  return truth != 0;
+}
+
+// For a CPython entry point: `make`'s object (invalid: a Python error is set), or nullptr with
+// the Python error a C++ exception stands for.
+template <typename Make>
+PyObject* python_result(Make&& make) noexcept {
+  try {
+    return make().release().ptr();
+  } catch (nb::python_error& e) {
+    e.restore();
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  }
+  return nullptr;
+}
+
+PyObject* api_tracer_start_span(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+                                PyObject* kwnames) noexcept {
+  return python_result([&] {
+    std::array<PyObject*, 8> a{};
+    if (!parse_span_args("start_span", args, nargs, kwnames, a)) return nb::object();
+    return start_span_or_invalid(*nb::inst_ptr<PyApiTracer>(self), given_or_none(a[0]),
+                                 given_or_none(a[1]), given_or_none(a[2]), given_or_none(a[3]),
+                                 given_or_none(a[4]), given_or_none(a[5]));
+  });
+}
+
+PyObject* api_tracer_start_as_current_span(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+                                           PyObject* kwnames) noexcept {
+  return python_result([&] {
+    std::array<PyObject*, 9> a{};
+    if (!parse_span_args("start_as_current_span", args, nargs, kwnames, a)) return nb::object();
+    return nb::cast(PyCurrentSpan{
+        nb::borrow(self), nb::borrow(given_or_none(a[0])), nb::borrow(given_or_none(a[1])),
+        nb::borrow(given_or_none(a[2])), nb::borrow(given_or_none(a[3])),
+        nb::borrow(given_or_none(a[4])), nb::borrow(given_or_none(a[5])), flag_or_true(a[6]),
+        flag_or_true(a[7]), flag_or_true(a[8]), nb::object(), nb::object()});
+  });
+}
+
+// Adds `def` to `type` as a method (`def` must outlive the type).
+void add_fast_method(nb::handle type, PyMethodDef& def) {
+  nb::object method =
+      nb::steal(PyDescr_NewMethod(reinterpret_cast<PyTypeObject*>(type.ptr()), &def));
+  if (!method.is_valid()) throw nb::python_error();
+  nb::setattr(type, def.ml_name, method);
+}
+
 }  // namespace
 
 void bind_api(nb::module_& m) {
@@ -536,42 +662,22 @@ void bind_api(nb::module_& m) {
       .def(
           "__init__",
           [](PyApiTracer* self, nb::str scope) { new (self) PyApiTracer{utf8(scope, "scope")}; },
-          nb::arg("scope_name"))
-      .def(
-          "start_span",
-          [](const PyApiTracer& t, nb::handle name, nb::handle context, nb::handle kind,
-             nb::handle attributes, nb::handle links, nb::handle start_time, nb::handle,
-             nb::handle) {
-            return start_span_or_invalid(t, name, context, kind, attributes, links, start_time);
-          },
-          nb::arg("name"), nb::arg("context").none() = nb::none(),
-          nb::arg("kind").none() = nb::none(), nb::arg("attributes").none() = nb::none(),
-          nb::arg("links").none() = nb::none(), nb::arg("start_time").none() = nb::none(),
-          nb::arg("record_exception").none() = true,
-          nb::arg("set_status_on_exception").none() = true)
-      .def(
-          "start_as_current_span",
-          [](nb::handle self, nb::handle name, nb::handle context, nb::handle kind,
-             nb::handle attributes, nb::handle links, nb::handle start_time, bool record_exception,
-             bool set_status_on_exception, bool end_on_exit) {
-            return PyCurrentSpan{nb::borrow(self),
-                                 nb::borrow(name),
-                                 nb::borrow(context),
-                                 nb::borrow(kind),
-                                 nb::borrow(attributes),
-                                 nb::borrow(links),
-                                 nb::borrow(start_time),
-                                 record_exception,
-                                 set_status_on_exception,
-                                 end_on_exit,
-                                 nb::object(),
-                                 nb::object()};
-          },
-          nb::arg("name"), nb::arg("context").none() = nb::none(),
-          nb::arg("kind").none() = nb::none(), nb::arg("attributes").none() = nb::none(),
-          nb::arg("links").none() = nb::none(), nb::arg("start_time").none() = nb::none(),
-          nb::arg("record_exception") = true, nb::arg("set_status_on_exception") = true,
-          nb::arg("end_on_exit") = true);
+          nb::arg("scope_name"));
+  static PyMethodDef start_span_def{
+      "start_span",
+      reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&api_tracer_start_span)),
+      METH_FASTCALL | METH_KEYWORDS,
+      "start_span(name, context=None, kind=None, attributes=None, links=None, start_time=None, "
+      "record_exception=True, set_status_on_exception=True)"};
+  static PyMethodDef start_as_current_span_def{
+      "start_as_current_span",
+      reinterpret_cast<PyCFunction>(
+          reinterpret_cast<void (*)()>(&api_tracer_start_as_current_span)),
+      METH_FASTCALL | METH_KEYWORDS,
+      "start_as_current_span(name, context=None, kind=None, attributes=None, links=None, "
+      "start_time=None, record_exception=True, set_status_on_exception=True, end_on_exit=True)"};
+  add_fast_method(nb::type<PyApiTracer>(), start_span_def);
+  add_fast_method(nb::type<PyApiTracer>(), start_as_current_span_def);
 
   nb::class_<PyCurrentSpan>(m, "CurrentSpan",
                             "start_as_current_span()'s context manager and decorator.")

@@ -271,3 +271,44 @@ def test_a_span_started_outside_the_lifecycles_context_nests_under_its_threads_i
     assert out.split("\n")[:3] == ["activity: inner", "activity: outer", "method"]
     named = by_name(spans)
     assert named["from another thread"].parent_span_id == named["method"].span_id
+
+
+def test_the_tracer_takes_its_arguments_by_position_or_keyword_as_the_api_declares(tmp_path):
+    spans, out = traced(
+        tmp_path,
+        """
+        from opentelemetry.trace import SpanKind
+        tracer.start_span("positional", None, SpanKind.CLIENT, {"a": 1}).end()
+        tracer.start_span(name="keywords", attributes={"b": 2}, kind=SpanKind.SERVER).end()
+        built = "".join(["attri", "butes"])  # a keyword name that is not the interned literal
+        assert built is not sys.intern("attributes")
+        tracer.start_span("built keyword", **{built: {"c": 3}}).end()
+        with tracer.start_as_current_span("current", None, SpanKind.PRODUCER, {"d": 4},
+                                          end_on_exit=True) as span:
+            print("current is", trace.get_current_span() is span)
+        for call in (
+            lambda: tracer.start_span(),
+            lambda: tracer.start_span("x", nme="typo"),
+            lambda: tracer.start_span("x", name="twice"),
+            lambda: tracer.start_span("a", None, None, None, None, None, True, True, "extra"),
+            lambda: tracer.start_as_current_span(kind=SpanKind.CLIENT),
+        ):
+            try:
+                call()
+            except TypeError as e:
+                print("TypeError:", e)
+        """,
+    )
+    assert "current is True" in out
+    assert "TypeError: start_span() missing required argument 'name'" in out
+    assert "TypeError: start_span() got an unexpected keyword argument 'nme'" in out
+    assert "TypeError: start_span() got multiple values for argument 'name'" in out
+    assert "TypeError: start_span() takes at most 8 positional arguments (9 given)" in out
+    assert "TypeError: start_as_current_span() missing required argument 'name'" in out
+    named = by_name(spans)
+    assert set(named) == {"positional", "keywords", "built keyword", "current"}
+    # kinds as OTLP numbers them: server 2, client 3, producer 4
+    assert (named["positional"].kind, named["positional"].attributes["a"]) == (3, 1)
+    assert (named["keywords"].kind, named["keywords"].attributes["b"]) == (2, 2)
+    assert named["built keyword"].attributes["c"] == 3
+    assert (named["current"].kind, named["current"].attributes["d"]) == (4, 4)

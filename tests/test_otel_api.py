@@ -312,3 +312,24 @@ def test_the_tracer_takes_its_arguments_by_position_or_keyword_as_the_api_declar
     assert (named["keywords"].kind, named["keywords"].attributes["b"]) == (2, 2)
     assert named["built keyword"].attributes["c"] == 3
     assert (named["current"].kind, named["current"].attributes["d"]) == (4, 4)
+
+
+def test_native_spans_are_the_apis_span_and_cached_as_such_by_abc(tmp_path):
+    # get_current_span() runs isinstance(span, Span) on every call: a class that abc keeps
+    # in its registry instead of its cache costs a Python-level __subclasscheck__ each time.
+    _, out = traced(
+        tmp_path,
+        """
+        import _abc
+        from opentelemetry.trace import Span
+        from chaostracing import _core
+        with tracer.start_as_current_span("api") as span:
+            print("api span is a Span:", isinstance(span, Span))
+        registry, cache = ({ref() for ref in refs} for refs in _abc._get_dump(Span)[:2])
+        print("ApiSpan cached:", _core.ApiSpan in cache)
+        print("ApiSpan registered directly:", _core.ApiSpan in registry)
+        """,
+    )
+    assert "api span is a Span: True" in out
+    assert "ApiSpan cached: True" in out
+    assert "ApiSpan registered directly: False" in out

@@ -12,13 +12,11 @@ from opentelemetry import trace as trace_api
 
 from chaostracing import _core
 from chaostracing.content import Redactor
+from chaostracing.otel import span_types  # noqa: F401  (the native spans are the API's Span)
 
 __all__ = ["ContextBinder"]
 
 logger = logging.getLogger("chaostoolkit")
-
-# The API checks isinstance() against its abstract Span, nothing more.
-trace_api.Span.register(_core.ApiSpanView)
 
 
 class ContextBinder:

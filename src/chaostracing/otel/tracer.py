@@ -25,12 +25,12 @@ from opentelemetry import trace as trace_api
 from opentelemetry.util import types
 
 from chaostracing import _core, runtime
+from chaostracing.otel import span_types  # noqa: F401  (the native spans are the API's Span)
 
 __all__ = ["TracerProvider", "decorate"]
 
 # The API checks isinstance() against its abstract classes, nothing more.
 trace_api.Tracer.register(_core.ApiTracer)
-trace_api.Span.register(_core.ApiSpan)
 
 
 def decorate(current: _core.CurrentSpan, func: Callable[..., Any]) -> Callable[..., Any]:

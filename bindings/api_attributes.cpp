@@ -91,7 +91,7 @@ std::optional<AttributeValue> to_api_value(nb::handle value, const Redactor& red
   return sequence_value(o, redactor);
 }
 
-void add_api_attribute(std::vector<Attribute>& attributes, nb::handle key, nb::handle value,
+void add_api_attribute(AttributeList& attributes, nb::handle key, nb::handle value,
                        const Redactor& redactor) {
   if (!PyUnicode_Check(key.ptr()) || PyUnicode_GET_LENGTH(key.ptr()) == 0) return;
   // Scalars and strings straight into the attribute: this runs for every attribute of every
@@ -123,7 +123,7 @@ void add_api_attribute(std::vector<Attribute>& attributes, nb::handle key, nb::h
   }
 }
 
-void add_api_attributes(std::vector<Attribute>& attributes, nb::handle mapping,
+void add_api_attributes(AttributeList& attributes, nb::handle mapping,
                         const Redactor& redactor) {
   if (mapping.is_none()) return;
   nb::object items;

@@ -319,7 +319,7 @@ nb::object start_span(const PyApiTracer& tracer, nb::handle name, nb::handle con
     static const AttributeKey kScopeKey("otel.scope.name");
     const bool present = std::any_of(d.attributes.begin(), d.attributes.end(),
                                      [&](const Attribute& a) { return a.key == kScopeKey; });
-    if (!present) d.attributes.push_back({kScopeKey, tracer.scope});
+    if (!present) assign_string(attribute_slot(d.attributes, kScopeKey).value, tracer.scope);
   }
   if (!links.is_none()) {
     nb::object iterator = nb::steal(PyObject_GetIter(links.ptr()));

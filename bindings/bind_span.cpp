@@ -208,7 +208,7 @@ AttributeValue to_attribute_value(nb::handle value, std::string_view key) {
   }
 }
 
-void add_attributes(std::vector<Attribute>& attributes, nb::handle mapping, const char* what) {
+void add_attributes(AttributeList& attributes, nb::handle mapping, const char* what) {
   if (!PyDict_Check(mapping.ptr())) {
     throw nb::type_error(
         (std::string(what) + " must be a dict, not " + nb::type_name(mapping.type()).c_str())
@@ -229,8 +229,8 @@ void add_attributes(std::vector<Attribute>& attributes, nb::handle mapping, cons
   }
 }
 
-std::vector<Attribute> to_attributes(nb::handle mapping, const char* what) {
-  std::vector<Attribute> attributes;
+AttributeList to_attributes(nb::handle mapping, const char* what) {
+  AttributeList attributes;
   add_attributes(attributes, mapping, what);
   return attributes;
 }

@@ -99,17 +99,17 @@ AttributeKey attribute_key(nb::handle str, const char* what);
 
 AttributeValue to_attribute_value(nb::handle value, std::string_view key);
 // A dict[str, object]; `what` names it in errors ("attributes", "resource").
-std::vector<Attribute> to_attributes(nb::handle mapping, const char* what);
+AttributeList to_attributes(nb::handle mapping, const char* what);
 // The same, set on `attributes` (OTel semantics: a key already there is replaced).
-void add_attributes(std::vector<Attribute>& attributes, nb::handle mapping, const char* what);
+void add_attributes(AttributeList& attributes, nb::handle mapping, const char* what);
 
 // OpenTelemetry API semantics (api_attributes.cpp): a value the SDK would drop is nullopt,
 // never an exception; strings are redacted. A non-str or empty key is dropped too.
 // add_api_attributes() takes any Mapping or None.
 std::optional<AttributeValue> to_api_value(nb::handle value, const Redactor& redactor);
-void add_api_attribute(std::vector<Attribute>& attributes, nb::handle key, nb::handle value,
+void add_api_attribute(AttributeList& attributes, nb::handle key, nb::handle value,
                        const Redactor& redactor);
-void add_api_attributes(std::vector<Attribute>& attributes, nb::handle mapping,
+void add_api_attributes(AttributeList& attributes, nb::handle mapping,
                         const Redactor& redactor);
 
 void bind_span(nb::module_& m);

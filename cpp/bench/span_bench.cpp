@@ -41,14 +41,15 @@ class NullExporter final : public Exporter {
   std::string describe() const override { return "null"; }
 };
 
-// Fills a cleared span, as a caller that reuses its SpanData does (see on_end()).
+// Fills a cleared span, as a caller that reuses its SpanData does (see on_end() and
+// AttributeList): the values are copied into the storage of the previous span's values.
 void fill_span(SpanData& span, const TraceId& trace_id) {
   span.trace_id = trace_id;
   span.span_id = new_span_id();
   span.name = "activity: probe-http-endpoint";
   span.start_time_unix_nano = now_unix_nano();
-  span.set_attribute("chaostoolkit.activity.name", std::string("probe-http-endpoint"));
-  span.set_attribute("chaostoolkit.activity.type", std::string("probe"));
+  span.set_attribute("chaostoolkit.activity.name", "probe-http-endpoint");
+  span.set_attribute("chaostoolkit.activity.type", "probe");
   span.set_attribute("chaostoolkit.activity.background", false);
   span.set_attribute("chaostoolkit.activity.timeout", 3.5);
   span.set_attribute("chaostoolkit.activity.index", std::int64_t{7});

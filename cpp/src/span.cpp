@@ -29,12 +29,28 @@ void SpanData::clear() noexcept {
   empty_keeping_storage(name, kKeptBytes);
   empty_keeping_storage(trace_state, kKeptBytes);
   empty_keeping_storage(status_message, kKeptBytes);
-  empty_keeping_storage(attributes, kKeptElements);
+  attributes.clear_keeping(kKeptElements, kKeptBytes);
   empty_keeping_storage(events, kKeptElements);
 }
 
+void AttributeList::clear_keeping(std::size_t max_kept, std::size_t max_bytes) noexcept {
+  size_ = 0;
+  if (items_.capacity() > max_kept) {
+    std::vector<Attribute>().swap(items_);
+    return;
+  }
+  for (Attribute& a : items_) {
+    auto* text = std::get_if<std::string>(&a.value);
+    if (text != nullptr) {
+      if (text->capacity() > max_bytes) std::string().swap(*text);
+    } else if (a.value.index() > 3) {  // a list: not worth keeping
+      a.value.emplace<std::string>();
+    }
+  }
+}
+
 // swap() names every member: a new one must be added there too.
-static_assert(sizeof(SpanData) == 216, "SpanData changed: update swap()");
+static_assert(sizeof(SpanData) == 224, "SpanData changed: update swap()");
 
 void swap(SpanData& a, SpanData& b) noexcept {
   using std::swap;

@@ -72,7 +72,7 @@ TEST(AttributeKey, ThreadsInterningTheSameKeysAgree) {
 }
 
 TEST(AttributeKey, SetAttributeReplacesByKeyWhateverItsStorage) {
-  std::vector<Attribute> attributes;
+  AttributeList attributes;
   set_attribute(attributes, std::string(AttributeKey::kMaxInternedKeySize + 1, 'x'), true);
   set_attribute(attributes, "service.name", std::string("a"));
   set_attribute(attributes, std::string(AttributeKey::kMaxInternedKeySize + 1, 'x'), false);

@@ -197,23 +197,27 @@ TEST(BatchProcessor, SpansLeaveInOrderAcrossTheQueueGrowingAndWrappingAround) {
   EXPECT_EQ(f.processor.stats().dropped, 0u);
 }
 
-// on_end() queues the span packed and leaves the caller's span cleared with its own storage,
-// so a caller that fills the same object again allocates nothing for its name or attribute
-// list; what was exported is a copy, intact.
+// on_end() queues the span packed and leaves the caller's span cleared with its own storage
+// (see SpanData::clear()), so a caller that fills the same object again allocates nothing for
+// its name, its attribute list or its attributes' values; what was exported is a copy, intact.
 TEST(BatchProcessor, OnEndLeavesTheSpanClearedWithItsStorage) {
   Fixture f({.max_queue_size = 4, .max_export_batch_size = 4, .schedule_delay = kNever});
   const std::string long_name(100, 'n');
+  const std::string long_value(40, 'v');
   SpanData span;
   for (SpanId i = 1; i <= 8; ++i) {
     span.name = long_name;
     span.span_id = i;
-    span.set_attribute("chaostoolkit.activity.name", std::string("probe"));
+    span.set_attribute("chaostoolkit.activity.name", long_value);
     const char* name_storage = span.name.data();
     const Attribute* attribute_storage = span.attributes.data();
+    const char* value_storage = std::get<std::string>(span.attributes[0].value).data();
     f.processor.on_end(std::move(span));
     EXPECT_EQ(span, SpanData{});                // NOLINT(bugprone-use-after-move): documented
     EXPECT_EQ(span.name.data(), name_storage);  // NOLINT(bugprone-use-after-move)
     EXPECT_EQ(span.attributes.data(), attribute_storage);
+    ASSERT_EQ(span.attributes.kept(), 1u);
+    EXPECT_EQ(std::get<std::string>(span.attributes.data()->value).data(), value_storage);
     ASSERT_TRUE(f.processor.force_flush(milliseconds(10000)));
   }
   ASSERT_EQ(f.log->span_count(), 8u);
@@ -221,7 +225,7 @@ TEST(BatchProcessor, OnEndLeavesTheSpanClearedWithItsStorage) {
     for (const SpanData& exported : batch) {
       EXPECT_EQ(exported.name, long_name);
       ASSERT_EQ(exported.attributes.size(), 1u);
-      EXPECT_EQ(exported.attributes[0].value, AttributeValue(std::string("probe")));
+      EXPECT_EQ(exported.attributes[0].value, AttributeValue(long_value));
     }
   }
 }

@@ -5,10 +5,13 @@
 // one thread at a time. Nothing throws except std::bad_alloc.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -32,10 +35,93 @@ struct Attribute {
   bool operator==(const Attribute&) const = default;
 };
 
+// A list of attributes, in order, contiguous, that keeps the attributes it held past its end
+// when cleared — keys and values, with their storage — for append() to hand out again in the
+// same order: a span refilled with attributes like its previous ones allocates nothing.
+// Copies and comparisons see only the attributes in the list.
+class AttributeList {
+ public:
+  using value_type = Attribute;
+  using iterator = Attribute*;
+  using const_iterator = const Attribute*;
+
+  AttributeList() = default;
+  AttributeList(std::initializer_list<Attribute> attributes)
+      : items_(attributes), size_(items_.size()) {}
+  AttributeList(const AttributeList& other)
+      : items_(other.begin(), other.end()), size_(other.size_) {}
+  AttributeList& operator=(const AttributeList& other) {
+    if (this != &other) {
+      AttributeList copy(other);
+      swap(copy);
+    }
+    return *this;
+  }
+  AttributeList(AttributeList&& other) noexcept
+      : items_(std::move(other.items_)), size_(std::exchange(other.size_, 0)) {
+    other.items_.clear();
+  }
+  AttributeList& operator=(AttributeList&& other) noexcept {
+    items_ = std::move(other.items_);
+    size_ = std::exchange(other.size_, 0);
+    other.items_.clear();
+    return *this;
+  }
+  ~AttributeList() = default;
+
+  iterator begin() noexcept { return items_.data(); }
+  iterator end() noexcept { return items_.data() + size_; }
+  const_iterator begin() const noexcept { return items_.data(); }
+  const_iterator end() const noexcept { return items_.data() + size_; }
+  Attribute* data() noexcept { return items_.data(); }
+  const Attribute* data() const noexcept { return items_.data(); }
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  Attribute& operator[](std::size_t i) noexcept { return items_[i]; }
+  const Attribute& operator[](std::size_t i) const noexcept { return items_[i]; }
+  Attribute& back() noexcept { return items_[size_ - 1]; }
+  const Attribute& back() const noexcept { return items_[size_ - 1]; }
+  // Attributes held, in the list or kept past its end.
+  std::size_t kept() const noexcept { return items_.size(); }
+  std::size_t capacity() const noexcept { return items_.capacity(); }
+  void reserve(std::size_t n) { items_.reserve(n); }
+
+  // A new last attribute: the one kept at that position, if any, still holding its key and
+  // value (the caller overwrites both, reusing their storage), else an empty one.
+  Attribute& append() {
+    if (size_ == items_.size()) items_.emplace_back();
+    return items_[size_++];
+  }
+  void push_back(Attribute attribute) { append() = std::move(attribute); }
+
+  // Empties the list, keeping its attributes for append() — up to `max_kept` of them, and of
+  // their values only strings of up to `max_bytes` (a huge span must not pin its memory).
+  void clear_keeping(std::size_t max_kept, std::size_t max_bytes) noexcept;
+  // Empties the list, keeping every attribute for append().
+  void clear_keeping_all() noexcept { size_ = 0; }
+  // Empties the list and frees everything.
+  void clear() noexcept {
+    std::vector<Attribute>().swap(items_);
+    size_ = 0;
+  }
+
+  void swap(AttributeList& other) noexcept {
+    items_.swap(other.items_);
+    std::swap(size_, other.size_);
+  }
+  friend bool operator==(const AttributeList& a, const AttributeList& b) noexcept {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end());
+  }
+
+ private:
+  std::vector<Attribute> items_;  // the list, then the attributes kept past its end
+  std::size_t size_ = 0;
+};
+
 struct Event {
   std::string name;
   std::uint64_t time_unix_nano = 0;
-  std::vector<Attribute> attributes;
+  AttributeList attributes;
 
   bool operator==(const Event&) const = default;
 };
@@ -55,23 +141,38 @@ enum class StatusCode : std::uint8_t { kUnset = 0, kOk = 1, kError = 2 };
 
 inline constexpr std::uint32_t kTraceFlagSampled = 0x01;
 
-// The attribute with `key`, else a new one (holding an empty string) appended for it.
-inline Attribute& attribute_slot(std::vector<Attribute>& attributes, AttributeKey key) {
+// The attribute with `key`, else one appended for it (AttributeList::append()) whose value the
+// caller must assign.
+inline Attribute& attribute_slot(AttributeList& attributes, AttributeKey key) {
   // Linear search: spans carry a handful of attributes, where this beats any map.
   for (Attribute& a : attributes) {
     if (a.key == key) return a;
   }
-  Attribute& added = attributes.emplace_back();
+  Attribute& added = attributes.append();
   added.key = std::move(key);
   return added;
+}
+
+// Makes `value` the string `text`, in the storage of the string it holds, if any.
+inline void assign_string(AttributeValue& value, std::string_view text) {
+  auto* held = std::get_if<std::string>(&value);
+  if (held == nullptr) held = &value.emplace<std::string>();
+  held->assign(text);
 }
 
 // OTel semantics: an existing key is replaced in place (keeping its position), else appended.
 // `value` is anything an AttributeValue is made from; it is assigned into the attribute's own
 // variant rather than moved through temporaries (this runs for every attribute of every span).
 template <typename Value>
-void set_attribute(std::vector<Attribute>& attributes, AttributeKey key, Value&& value) {
+void set_attribute(AttributeList& attributes, AttributeKey key, Value&& value) {
   attribute_slot(attributes, std::move(key)).value = std::forward<Value>(value);
+}
+// Text is copied into the attribute's own string, reusing its storage.
+inline void set_attribute(AttributeList& attributes, AttributeKey key, std::string_view text) {
+  assign_string(attribute_slot(attributes, std::move(key)).value, text);
+}
+inline void set_attribute(AttributeList& attributes, AttributeKey key, const char* text) {
+  set_attribute(attributes, std::move(key), std::string_view(text));
 }
 
 struct SpanData {
@@ -84,7 +185,7 @@ struct SpanData {
   SpanKind kind = SpanKind::kInternal;
   std::uint64_t start_time_unix_nano = 0;
   std::uint64_t end_time_unix_nano = 0;
-  std::vector<Attribute> attributes;
+  AttributeList attributes;
   std::vector<Event> events;
   StatusCode status_code = StatusCode::kUnset;
   std::string status_message;
@@ -95,8 +196,8 @@ struct SpanData {
   }
 
   // Makes this span equal to SpanData{} but keeps the storage of its strings (up to
-  // kKeptBytes each) and of its attribute and event lists (up to kKeptElements), so that a
-  // span recycled for the next one costs no allocation to fill. The attributes' and events'
+  // kKeptBytes each), its attributes (up to kKeptElements, see AttributeList) and its event
+  // list, so that a span recycled for the next one costs no allocation to fill. The events'
   // own storage is freed.
   void clear() noexcept;
   static constexpr std::size_t kKeptBytes = 256;
@@ -109,7 +210,7 @@ struct SpanData {
 };
 
 struct Resource {
-  std::vector<Attribute> attributes;
+  AttributeList attributes;
 
   bool operator==(const Resource&) const = default;
 };

@@ -97,7 +97,7 @@ void write_value(const AttributeValue& value, Sink& out) {
 }
 
 template <typename Sink>
-void write_attributes(const std::vector<Attribute>& attributes, Sink& out) {
+void write_attributes(const AttributeList& attributes, Sink& out) {
   out.put_count(attributes.size());
   for (const Attribute& a : attributes) {
     const std::string* interned = a.key.interned_text();
@@ -236,11 +236,12 @@ bool read_value(Reader& in, AttributeValue& value) {
   }
 }
 
-bool read_attributes(Reader& in, std::vector<Attribute>& out) {
+bool read_attributes(Reader& in, AttributeList& out) {
   std::uint32_t n = 0;
   if (!in.get_count(n)) return false;
-  out.resize(n);  // the attributes left in place keep the storage of their values
-  for (Attribute& a : out) {
+  out.clear_keeping_all();  // the attributes it held are appended again, values' storage too
+  for (std::uint32_t i = 0; i < n; ++i) {
+    Attribute& a = out.append();
     std::uint64_t interned = 0;
     if (!in.get(interned)) return false;
     if (interned != 0) {

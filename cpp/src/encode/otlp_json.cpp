@@ -164,7 +164,7 @@ void write_any_value(JsonWriter& w, const AttributeValue& value) {
       value);
 }
 
-void write_attributes(JsonWriter& w, const std::vector<Attribute>& attrs, bool& first) {
+void write_attributes(JsonWriter& w, const AttributeList& attrs, bool& first) {
   if (attrs.empty()) return;
   w.key("attributes", first);
   w.raw('[');

@@ -155,7 +155,7 @@ std::size_t value_bound(const AttributeValue& value) {
       value);
 }
 
-std::size_t attributes_bound(const std::vector<Attribute>& attrs) {
+std::size_t attributes_bound(const AttributeList& attrs) {
   std::size_t n = 0;
   for (const auto& a : attrs) n += 2 * kFieldBound + string_bound(a.key) + value_bound(a.value);
   return n;
@@ -218,7 +218,7 @@ void write_any_value_body(ProtoWriter& w, const AttributeValue& value) {
       value);
 }
 
-void write_attributes(ProtoWriter& w, std::uint32_t field, const std::vector<Attribute>& attrs) {
+void write_attributes(ProtoWriter& w, std::uint32_t field, const AttributeList& attrs) {
   for (const auto& attribute : attrs) {
     const std::size_t kv = w.begin_message(field);
     if (!attribute.key.empty()) w.string_field(1, attribute.key);

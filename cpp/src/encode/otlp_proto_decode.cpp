@@ -215,7 +215,7 @@ bool read_any_value(std::string_view message, std::optional<AttributeValue>& out
   return true;
 }
 
-bool read_key_value(std::string_view message, std::vector<Attribute>& attributes) {
+bool read_key_value(std::string_view message, AttributeList& attributes) {
   std::string key;
   std::optional<AttributeValue> value;
   const bool ok = for_each_field(message, [&](Reader& r, std::uint32_t field, std::uint32_t type) {

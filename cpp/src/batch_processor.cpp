@@ -292,9 +292,9 @@ void run_worker(const std::shared_ptr<BatchState>& state) noexcept {
     }
     const std::size_t n = std::min(s->queue.size(), max_batch);
     try {
-      // The batch's storage is kept from one batch to the next (unless shutdown() claimed
-      // it); its spans, cleared after each export, go back to the queue's slots for
-      // producers to reuse.
+      // The batch's spans are kept from one batch to the next (unless shutdown() claimed
+      // them), each unpacked over the last; the packed buffers go back to the queue's slots
+      // for producers to reuse.
       if (!batch) batch = std::make_shared<std::vector<SpanData>>();
       if (batch->size() < n) batch->resize(n);
       if (packed.size() < n) packed.resize(n);

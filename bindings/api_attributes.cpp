@@ -108,11 +108,10 @@ void add_api_attribute(AttributeList& attributes, nb::handle key, nb::handle val
       set_attribute(attributes, attribute_key(key, "attribute key"), PyFloat_AS_DOUBLE(o));
       return;
     case ValueKind::kStr: {
-      AttributeValue& slot = attribute_slot(attributes, attribute_key(key, "attribute key")).value;
-      std::string* text = std::get_if<std::string>(&slot);
-      if (text == nullptr) text = &slot.emplace<std::string>();
-      assign_utf8(*text, value, "attribute value");
-      redactor.redact(*text);
+      std::string& text = held_as<std::string>(
+          attribute_slot(attributes, attribute_key(key, "attribute key")).value);
+      assign_utf8(text, value, "attribute value");
+      redactor.redact(text);
       return;
     }
     case ValueKind::kOther:
@@ -123,8 +122,7 @@ void add_api_attribute(AttributeList& attributes, nb::handle key, nb::handle val
   }
 }
 
-void add_api_attributes(AttributeList& attributes, nb::handle mapping,
-                        const Redactor& redactor) {
+void add_api_attributes(AttributeList& attributes, nb::handle mapping, const Redactor& redactor) {
   if (mapping.is_none()) return;
   nb::object items;
   PyObject* dict = mapping.ptr();

@@ -153,11 +153,16 @@ inline Attribute& attribute_slot(AttributeList& attributes, AttributeKey key) {
   return added;
 }
 
+// The T that `value` holds: the one it held, with its storage, else a new empty one.
+template <typename T>
+T& held_as(AttributeValue& value) {
+  if (auto* held = std::get_if<T>(&value)) return *held;
+  return value.emplace<T>();
+}
+
 // Makes `value` the string `text`, in the storage of the string it holds, if any.
 inline void assign_string(AttributeValue& value, std::string_view text) {
-  auto* held = std::get_if<std::string>(&value);
-  if (held == nullptr) held = &value.emplace<std::string>();
-  held->assign(text);
+  held_as<std::string>(value).assign(text);
 }
 
 // OTel semantics: an existing key is replaced in place (keeping its position), else appended.
@@ -204,8 +209,8 @@ struct SpanData {
   static constexpr std::size_t kKeptElements = 16;
 
   bool operator==(const SpanData&) const = default;
-  // Member by member: the batch queue exchanges spans with its slots, and std::swap's three
-  // moves of every member cost more than this.
+  // Member by member: the bindings exchange spans with their spare ones for every span, and
+  // std::swap's three moves of every member cost more than this.
   friend void swap(SpanData& a, SpanData& b) noexcept;
 };
 

@@ -174,13 +174,6 @@ class Reader {
   const char* end_;
 };
 
-// The alternative I of `value`, keeping its storage when it already holds one.
-template <std::size_t I>
-auto& reuse(AttributeValue& value) {
-  if (value.index() != I) value.emplace<I>();
-  return std::get<I>(value);
-}
-
 template <typename T>
 bool read_list(Reader& in, std::vector<T>& out) {
   std::uint32_t n = 0;
@@ -212,7 +205,7 @@ bool read_value(Reader& in, AttributeValue& value) {
   if (!in.get(index)) return false;
   switch (index) {
     case 0:
-      return in.get_string(reuse<0>(value));
+      return in.get_string(held_as<std::string>(value));
     case 1: {
       std::uint8_t b = 0;
       if (!in.get(b)) return false;
@@ -220,17 +213,17 @@ bool read_value(Reader& in, AttributeValue& value) {
       return true;
     }
     case 2:
-      return in.get(reuse<2>(value));
+      return in.get(held_as<std::int64_t>(value));
     case 3:
-      return in.get(reuse<3>(value));
+      return in.get(held_as<double>(value));
     case 4:
-      return read_list(in, reuse<4>(value));
+      return read_list(in, held_as<std::vector<std::string>>(value));
     case 5:
-      return read_list(in, reuse<5>(value));
+      return read_list(in, held_as<std::vector<bool>>(value));
     case 6:
-      return read_list(in, reuse<6>(value));
+      return read_list(in, held_as<std::vector<std::int64_t>>(value));
     case 7:
-      return read_list(in, reuse<7>(value));
+      return read_list(in, held_as<std::vector<double>>(value));
     default:
       return false;
   }

@@ -71,54 +71,54 @@ std::optional<AttributeValue> sequence_value(PyObject* o, const Redactor& redact
   }
 }
 
-}  // namespace
-
-std::optional<AttributeValue> to_api_value(nb::handle value, const Redactor& redactor) {
+// Writes the API value of `value` into `out`, reusing the storage of what `out` holds; false,
+// leaving `out` as it was, for a value the SDK would drop.
+bool assign_api_value(AttributeValue& out, nb::handle value, const Redactor& redactor) {
   PyObject* o = value.ptr();
   switch (value_kind(o)) {
     case ValueKind::kBool:
-      return o == Py_True;
+      out = o == Py_True;
+      return true;
     case ValueKind::kInt:
-      if (auto v = int64_of(o)) return *v;
-      return std::nullopt;
+      if (auto v = int64_of(o)) {
+        out = *v;
+        return true;
+      }
+      return false;
     case ValueKind::kFloat:
-      return PyFloat_AS_DOUBLE(o);
-    case ValueKind::kStr:
-      return redacted_text(o, redactor);
+      out = PyFloat_AS_DOUBLE(o);
+      return true;
+    case ValueKind::kStr: {
+      std::string& text = held_as<std::string>(out);
+      assign_utf8(text, value, "attribute value");
+      redactor.redact(text);
+      return true;
+    }
     case ValueKind::kOther:
       break;
   }
-  return sequence_value(o, redactor);
+  auto v = sequence_value(o, redactor);
+  if (v) out = std::move(*v);
+  return v.has_value();
+}
+
+}  // namespace
+
+std::optional<AttributeValue> to_api_value(nb::handle value, const Redactor& redactor) {
+  AttributeValue out;
+  if (!assign_api_value(out, value, redactor)) return std::nullopt;
+  return out;
 }
 
 void add_api_attribute(AttributeList& attributes, nb::handle key, nb::handle value,
                        const Redactor& redactor) {
   if (!PyUnicode_Check(key.ptr()) || PyUnicode_GET_LENGTH(key.ptr()) == 0) return;
-  // Scalars and strings straight into the attribute: this runs for every attribute of every
-  // span an extension makes.
-  PyObject* o = value.ptr();
-  switch (value_kind(o)) {
-    case ValueKind::kBool:
-      set_attribute(attributes, attribute_key(key, "attribute key"), o == Py_True);
-      return;
-    case ValueKind::kInt:
-      if (auto v = int64_of(o)) set_attribute(attributes, attribute_key(key, "attribute key"), *v);
-      return;
-    case ValueKind::kFloat:
-      set_attribute(attributes, attribute_key(key, "attribute key"), PyFloat_AS_DOUBLE(o));
-      return;
-    case ValueKind::kStr: {
-      std::string& text = held_as<std::string>(
-          attribute_slot(attributes, attribute_key(key, "attribute key")).value);
-      assign_utf8(text, value, "attribute value");
-      redactor.redact(text);
-      return;
-    }
-    case ValueKind::kOther:
-      break;
-  }
-  if (auto v = sequence_value(o, redactor)) {
-    set_attribute(attributes, attribute_key(key, "attribute key"), std::move(*v));
+  // Straight into the attribute (this runs for every attribute of every span an extension
+  // makes); one appended for a value that is then dropped is taken back.
+  const std::size_t before = attributes.size();
+  Attribute& attribute = attribute_slot(attributes, attribute_key(key, "attribute key"));
+  if (!assign_api_value(attribute.value, value, redactor) && attributes.size() > before) {
+    attributes.pop_back();
   }
 }
 

@@ -93,6 +93,8 @@ class AttributeList {
     return items_[size_++];
   }
   void push_back(Attribute attribute) { append() = std::move(attribute); }
+  // Takes the last attribute out of the list, keeping it for append().
+  void pop_back() noexcept { --size_; }
 
   // Empties the list, keeping its attributes for append() — up to `max_kept` of them, and of
   // their values only strings of up to `max_bytes` (a huge span must not pin its memory).

@@ -315,11 +315,12 @@ nb::object start_span(const PyApiTracer& tracer, nb::handle name, nb::handle con
   }
   add_api_attributes(d.attributes, attributes, r);
   if (!tracer.scope.empty()) {
-    // Interned once: the check below is then a pointer comparison per attribute.
+    // Interned once: the search is then a pointer comparison per attribute. One the caller
+    // set is kept.
     static const AttributeKey kScopeKey("otel.scope.name");
-    const bool present = std::any_of(d.attributes.begin(), d.attributes.end(),
-                                     [&](const Attribute& a) { return a.key == kScopeKey; });
-    if (!present) assign_string(attribute_slot(d.attributes, kScopeKey).value, tracer.scope);
+    const std::size_t before = d.attributes.size();
+    Attribute& scope = attribute_slot(d.attributes, kScopeKey);
+    if (d.attributes.size() > before) assign_string(scope.value, tracer.scope);
   }
   if (!links.is_none()) {
     nb::object iterator = nb::steal(PyObject_GetIter(links.ptr()));

@@ -128,21 +128,6 @@ std::vector<SpanData> take_all(BatchState& s) {
   return out;
 }
 
-// After an export: the batch's spans keep their storage for the next batch to unpack into,
-// values included, unless it is more than SpanData::clear() keeps (a one-off huge span must
-// not pin its memory) or holds lists or events (rare: not worth keeping).
-void release_if_large(SpanData& span) noexcept {
-  const auto large = [](const std::string& text) { return text.capacity() > SpanData::kKeptBytes; };
-  bool release = large(span.name) || large(span.trace_state) || large(span.status_message) ||
-                 span.attributes.capacity() > SpanData::kKeptElements || !span.events.empty() ||
-                 span.events.capacity() > SpanData::kKeptElements;
-  for (const Attribute& a : span.attributes) {
-    const auto* text = std::get_if<std::string>(&a.value);
-    release = release || (text != nullptr ? large(*text) : a.value.index() > 3);
-  }
-  if (release) span.clear();
-}
-
 // Drops the n oldest queued spans, counting them dropped (when there was no memory to take
 // them into a batch or a list).
 void drop_queued(BatchState& s, std::size_t n) noexcept {
@@ -375,7 +360,8 @@ void run_worker(const std::shared_ptr<BatchState>& state) noexcept {
     s->resolved += unpacked;
     s->done_cv.notify_all();
     lock.unlock();
-    for (SpanData& span : std::span<SpanData>(batch->data(), unpacked)) release_if_large(span);
+    // Cleared, each keeps its storage (up to SpanData::clear()'s bounds) for the next unpack.
+    for (SpanData& span : std::span<SpanData>(batch->data(), unpacked)) span.clear();
     lock.lock();
   }
   lock.unlock();

@@ -170,13 +170,13 @@ class RunTracer:
     @property
     def trace_id(self) -> str:
         """Hex trace id of this run, "" before the first span."""
-        if self._experiment is not None:
-            return self._experiment.trace_id_hex
+        if self.open_spans.experiment is not None:
+            return self.open_spans.experiment.trace_id_hex
         return self._first_trace_id
 
     @property
     def experiment_span(self) -> _core.Span | None:
-        return self._experiment
+        return self.open_spans.experiment
 
     def in_hypothesis(self) -> bool:
         """Whether a hypothesis span is open in the calling thread."""
@@ -185,23 +185,6 @@ class RunTracer:
     def current_span(self) -> _core.Span | None:
         """The innermost span open in the calling thread (for other extensions)."""
         return self.open_spans.current()
-
-    @property
-    def _experiment(self) -> _core.Span | None:
-        return self.open_spans.experiment
-
-    @_experiment.setter
-    def _experiment(self, span: _core.Span | None) -> None:
-        self.open_spans.experiment = span
-
-    @property
-    def _phase(self) -> _core.Span | None:
-        """The method or rollbacks span."""
-        return self.open_spans.phase
-
-    @_phase.setter
-    def _phase(self, span: _core.Span | None) -> None:
-        self.open_spans.phase = span
 
     # -- span bookkeeping --------------------------------------------------
     @staticmethod
@@ -226,8 +209,8 @@ class RunTracer:
         if opened is not None:
             opened.depth += 1
             return None
-        if parent is None and self._experiment is not None:
-            parent = self._experiment
+        if parent is None and self.open_spans.experiment is not None:
+            parent = self.open_spans.experiment
         if parent is None and self._remote is not None:
             span = self.pipeline.start_span(
                 name,
@@ -281,7 +264,7 @@ class RunTracer:
                 attributes["cicd.pipeline.run.id"] = self.content.run_id
             span = self._start("experiment", experiment, "experiment", None, attributes)
             if span is not None:
-                self._experiment = span
+                self.open_spans.experiment = span
 
     def interrupted(self, cause: str) -> None:
         """The run is being cut short: ``cause`` is machine-readable (sigterm...)."""
@@ -431,7 +414,7 @@ class RunTracer:
                     str(hypothesis.get("title", ""))
                 )
             self._continuous = self.pipeline.start_span(
-                "hypothesis", parent=self._experiment, attributes=attributes
+                "hypothesis", parent=self.open_spans.experiment, attributes=attributes
             )
         return self._continuous
 
@@ -454,7 +437,7 @@ class RunTracer:
             self._method_started = True
             span = self._start("method", experiment, "method", None, {})
             if span is not None:
-                self._phase = span
+                self.open_spans.phase = span
 
     def method_finished(self, experiment: Mapping[str, Any]) -> None:
         self._end_phase("method", experiment)
@@ -463,7 +446,7 @@ class RunTracer:
         with self._lock:
             span = self._start("rollbacks", experiment, "rollbacks", None, {})
             if span is not None:
-                self._phase = span
+                self.open_spans.phase = span
 
     def rollbacks_finished(self, experiment: Mapping[str, Any]) -> None:
         self._end_phase("rollbacks", experiment)
@@ -473,8 +456,8 @@ class RunTracer:
             opened = self._finish(level, experiment)
             if opened is None:
                 return
-            if self._phase is opened.span:
-                self._phase = None
+            if self.open_spans.phase is opened.span:
+                self.open_spans.phase = None
             cause = self._cause
         if cause:
             opened.span.set_attribute("chaostoolkit.span.end_cause", cause)
@@ -498,7 +481,7 @@ class RunTracer:
                 self._start_hypothesis(key, self._continuous_hypothesis)
                 parent = self._hypothesis_of_thread.get(thread)
             if parent is None:
-                parent = self._phase
+                parent = self.open_spans.phase
             attributes = activity_attributes(
                 activity,
                 self.content.redactor,
@@ -614,7 +597,7 @@ class RunTracer:
             self.open_spans.clear()
             self._parked.clear()
             self._hypothesis_of_thread.clear()
-            self._phase = None
+            self.open_spans.phase = None
             if self._continuous is not None:
                 spans.append(self._continuous)
                 self._continuous = None

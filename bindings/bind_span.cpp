@@ -48,12 +48,21 @@ std::string utf8(nb::handle str, const char* what) {
 
 namespace {
 
+// What a span ended on this thread leaves for the next one: the storage of its name and of
+// its attributes (keys and values, see AttributeList), which nearly every span fills again.
+// Only these two are exchanged, not the whole SpanData: that costs several times more, for
+// fields (trace_state, status_message, events) that are nearly always empty.
+struct SpareStorage {
+  std::string name;
+  AttributeList attributes;
+};
+
 // Per thread, so that taking and giving back need no lock (the GIL may be released around
 // on_end() one day, and free-threaded Python has none).
-std::vector<SpanData>& spare_spans() {
+std::vector<SpareStorage>& spare_storage() {
   constexpr std::size_t kSpareSpans = 16;
-  thread_local std::vector<SpanData> spare = [] {
-    std::vector<SpanData> v;
+  thread_local std::vector<SpareStorage> spare = [] {
+    std::vector<SpareStorage> v;
     v.reserve(kSpareSpans);
     return v;
   }();
@@ -63,16 +72,20 @@ std::vector<SpanData>& spare_spans() {
 }  // namespace
 
 void take_recycled_span(SpanData& into) noexcept {
-  std::vector<SpanData>& spare = spare_spans();
+  std::vector<SpareStorage>& spare = spare_storage();
   if (spare.empty()) return;
-  swap(into, spare.back());
+  SpareStorage& last = spare.back();
+  into.name.swap(last.name);
+  into.attributes.swap(last.attributes);
   spare.pop_back();
 }
 
 void recycle_span(SpanData& span) noexcept {
-  std::vector<SpanData>& spare = spare_spans();
+  std::vector<SpareStorage>& spare = spare_storage();
   if (spare.size() == spare.capacity()) return;
-  swap(spare.emplace_back(), span);
+  SpareStorage& added = spare.emplace_back();
+  added.name.swap(span.name);
+  added.attributes.swap(span.attributes);
 }
 
 namespace {

@@ -65,9 +65,10 @@ struct PyOpenSpans {
   nb::handle current(unsigned long thread) const noexcept;
 };
 
-// Gives `into` (which must be cleared) the storage of a span this thread ended earlier, when
-// there is one (see BatchProcessor::on_end); recycle_span() gives a cleared span's storage
-// back, leaving `span` empty (up to a few spans: past them `span` keeps it).
+// Gives `into` (which must be cleared) the storage of the name and attributes of a span this
+// thread ended earlier, when there is one (see BatchProcessor::on_end); recycle_span() gives
+// a cleared span's name and attributes back, leaving them empty (up to a few spans: past them
+// `span` keeps them).
 void take_recycled_span(SpanData& into) noexcept;
 void recycle_span(SpanData& span) noexcept;
 

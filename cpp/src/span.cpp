@@ -49,26 +49,4 @@ void AttributeList::clear_keeping(std::size_t max_kept, std::size_t max_bytes) n
   }
 }
 
-// swap() names every member: a new one must be added there too.
-static_assert(sizeof(SpanData) == 224, "SpanData changed: update swap()");
-
-void swap(SpanData& a, SpanData& b) noexcept {
-  using std::swap;
-  const TraceId trace_id = a.trace_id;  // std::swap would exchange the 16 bytes one by one
-  a.trace_id = b.trace_id;
-  b.trace_id = trace_id;
-  swap(a.span_id, b.span_id);
-  swap(a.parent_span_id, b.parent_span_id);
-  a.trace_state.swap(b.trace_state);
-  swap(a.flags, b.flags);
-  a.name.swap(b.name);
-  swap(a.kind, b.kind);
-  swap(a.start_time_unix_nano, b.start_time_unix_nano);
-  swap(a.end_time_unix_nano, b.end_time_unix_nano);
-  a.attributes.swap(b.attributes);
-  a.events.swap(b.events);
-  swap(a.status_code, b.status_code);
-  a.status_message.swap(b.status_message);
-}
-
 }  // namespace chaostracing

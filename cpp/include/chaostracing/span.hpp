@@ -211,9 +211,6 @@ struct SpanData {
   static constexpr std::size_t kKeptElements = 16;
 
   bool operator==(const SpanData&) const = default;
-  // Member by member: the bindings exchange spans with their spare ones for every span, and
-  // std::swap's three moves of every member cost more than this.
-  friend void swap(SpanData& a, SpanData& b) noexcept;
 };
 
 struct Resource {

@@ -43,8 +43,10 @@ struct ApiRefs {
   PyObject* context_type = nullptr;  // Context
 };
 
-// The run the API's spans belong to: borrowed, kept alive by _core._api_run.
+// The run the API's spans belong to: borrowed, kept alive by _core._api_run (`refs`, the
+// tuple of the three, which each span references while it lives).
 struct ApiRun {
+  nb::handle refs;
   PyPipeline* pipeline = nullptr;
   PyRedactor* redactor = nullptr;
   PyOpenSpans* open_spans = nullptr;  // the lifecycle's spans, for spans started outside them
@@ -95,8 +97,8 @@ const ApiRefs& api() {
 }
 
 struct PyApiSpan : PySpan {
-  std::shared_ptr<const Redactor> redactor;
-  nb::object context;  // its SpanContext, made on the first get_span_context()
+  const Redactor* redactor = nullptr;  // kept alive by `owner`, the run
+  nb::object context;                  // its SpanContext, made on the first get_span_context()
 };
 
 // A lifecycle span (an activity...) as the API sees it while it is the current span: the same
@@ -300,8 +302,9 @@ nb::object start_span(const PyApiTracer& tracer, nb::handle name, nb::handle con
   nb::object result = nb::inst_alloc(nb::type<PyApiSpan>());
   PyApiSpan& span = *::new (nb::inst_ptr<PyApiSpan>(result)) PyApiSpan();
   nb::inst_mark_ready(result);
-  span.processor = run.pipeline->processor;
-  span.redactor = run.redactor->redactor;
+  span.owner = nb::borrow(run.refs);
+  span.processor = run.pipeline->processor.get();
+  span.redactor = run.redactor->redactor.get();
   take_recycled_span(span.data);
   const Redactor& r = *span.redactor;
   SpanData& d = span.data;
@@ -710,9 +713,11 @@ void bind_api(nb::module_& m) {
           module.attr("_api_run") = nb::none();
           return;
         }
-        ApiRun next{nb::cast<PyPipeline*>(pipeline), nb::cast<PyRedactor*>(redactor),
+        ApiRun next{nb::handle(), nb::cast<PyPipeline*>(pipeline), nb::cast<PyRedactor*>(redactor),
                     open_spans.is_none() ? nullptr : nb::cast<PyOpenSpans*>(open_spans)};
-        module.attr("_api_run") = nb::make_tuple(pipeline, redactor, open_spans);
+        nb::tuple refs = nb::make_tuple(pipeline, redactor, open_spans);
+        next.refs = refs;
+        module.attr("_api_run") = refs;
         run = next;
       },
       nb::arg("pipeline").none(), nb::arg("redactor").none(), nb::arg("open_spans").none(),

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Pipeline (a BatchProcessor over one exporter) and Span (a handle that builds one SpanData
-// and hands it to the pipeline when ended). Spans keep the processor alive through a
-// shared_ptr, so ending a span after its Pipeline object is gone is safe.
+// and hands it to the pipeline when ended). Spans hold a reference to their Pipeline, so
+// ending a span after the Pipeline's last other reference is gone is safe.
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
@@ -339,7 +339,8 @@ PySpan start_span(PyPipeline& self, nb::str name, PySpan* parent, std::optional<
                   std::uint64_t parent_span_id, nb::str trace_state, int kind,
                   std::uint64_t start_time_ns, std::optional<nb::dict> attributes) {
   PySpan span;
-  span.processor = self.processor;
+  span.owner = nb::find(self);
+  span.processor = self.processor.get();
   take_recycled_span(span.data);
   SpanData& d = span.data;
   assign_utf8(d.name, name, "name");

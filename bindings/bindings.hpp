@@ -50,7 +50,11 @@ struct PyPipeline {
 
 // _core.Span: builds one SpanData; end() hands it to the processor, which it keeps alive.
 struct PySpan {
-  std::shared_ptr<BatchProcessor> processor;
+  // The Python object that owns `processor` (its Pipeline, or the API's run): a reference
+  // rather than a shared_ptr, so that a span costs no atomic operation. Pipelines never
+  // replace their processor.
+  nb::object owner;
+  BatchProcessor* processor = nullptr;
   SpanData data;
   bool ended = false;
 };

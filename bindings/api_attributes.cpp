@@ -102,6 +102,22 @@ bool assign_api_value(AttributeValue& out, nb::handle value, const Redactor& red
   return v.has_value();
 }
 
+// `new_key`: the caller knows that `attributes` has no attribute with this key yet, so none
+// is searched for.
+void add_api_attribute(AttributeList& attributes, nb::handle key, nb::handle value,
+                       const Redactor& redactor, bool new_key) {
+  if (!PyUnicode_Check(key.ptr()) || PyUnicode_GET_LENGTH(key.ptr()) == 0) return;
+  // Straight into the attribute (this runs for every attribute of every span an extension
+  // makes); one appended for a value that is then dropped is taken back.
+  const std::size_t before = attributes.size();
+  AttributeKey interned = attribute_key(key, "attribute key");
+  Attribute& attribute = new_key ? appended_attribute(attributes, std::move(interned))
+                                 : attribute_slot(attributes, std::move(interned));
+  if (!assign_api_value(attribute.value, value, redactor) && attributes.size() > before) {
+    attributes.pop_back();
+  }
+}
+
 }  // namespace
 
 std::optional<AttributeValue> to_api_value(nb::handle value, const Redactor& redactor) {
@@ -112,14 +128,7 @@ std::optional<AttributeValue> to_api_value(nb::handle value, const Redactor& red
 
 void add_api_attribute(AttributeList& attributes, nb::handle key, nb::handle value,
                        const Redactor& redactor) {
-  if (!PyUnicode_Check(key.ptr()) || PyUnicode_GET_LENGTH(key.ptr()) == 0) return;
-  // Straight into the attribute (this runs for every attribute of every span an extension
-  // makes); one appended for a value that is then dropped is taken back.
-  const std::size_t before = attributes.size();
-  Attribute& attribute = attribute_slot(attributes, attribute_key(key, "attribute key"));
-  if (!assign_api_value(attribute.value, value, redactor) && attributes.size() > before) {
-    attributes.pop_back();
-  }
+  add_api_attribute(attributes, key, value, redactor, false);
 }
 
 void add_api_attributes(AttributeList& attributes, nb::handle mapping, const Redactor& redactor) {
@@ -135,11 +144,15 @@ void add_api_attributes(AttributeList& attributes, nb::handle mapping, const Red
     }
     dict = items.ptr();
   }
+  // A dict's keys are distinct, and so are their texts while they are exact str (a str
+  // subclass may compare differently): into an empty list, those need no search.
+  bool new_keys = attributes.empty();
   PyObject* key = nullptr;
   PyObject* value = nullptr;
   Py_ssize_t pos = 0;
   while (PyDict_Next(dict, &pos, &key, &value)) {
-    add_api_attribute(attributes, nb::handle(key), nb::handle(value), redactor);
+    new_keys = new_keys && PyUnicode_CheckExact(key);
+    add_api_attribute(attributes, nb::handle(key), nb::handle(value), redactor, new_keys);
   }
 }
 

@@ -9,6 +9,7 @@ handlers, atexit) and is read back from the trace file that process wrote.
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -70,6 +71,33 @@ def test_attributes_keep_what_otlp_carries_and_drop_what_the_sdk_drops(tmp_path)
         "empty": [],
         "late": 2,
         "proxy": "yes",
+        "otel.scope.name": "my.extension",
+    }
+
+
+def test_each_key_is_recorded_once_even_from_str_subclasses_that_a_dict_keeps_apart(tmp_path):
+    # A dict keeps keys apart by their __eq__: exact str keys are then distinct texts, but
+    # a str subclass may hold a text already there. The span has one attribute per key.
+    spans, _ = traced(
+        tmp_path,
+        """
+        class Key(str):
+            __hash__ = object.__hash__
+            __eq__ = object.__eq__
+
+        span = tracer.start_span("s", attributes={"a": 1, Key("a"): 2, "b": 3, Key("b"): 4})
+        span.set_attributes({"c": 5, Key("c"): 6})
+        span.end()
+        """,
+    )
+    raw = json.loads((tmp_path / "trace.jsonl").read_text().splitlines()[0])
+    (span,) = raw["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    keys = [a["key"] for a in span["attributes"]]
+    assert sorted(keys) == ["a", "b", "c", "otel.scope.name"]
+    assert by_name(spans)["s"].attributes == {
+        "a": 2,
+        "b": 4,
+        "c": 6,
         "otel.scope.name": "my.extension",
     }
 

@@ -143,16 +143,21 @@ enum class StatusCode : std::uint8_t { kUnset = 0, kOk = 1, kError = 2 };
 
 inline constexpr std::uint32_t kTraceFlagSampled = 0x01;
 
-// The attribute with `key`, else one appended for it (AttributeList::append()) whose value the
-// caller must assign.
+// A new attribute for `key`, which the list must not hold yet (AttributeList::append()), whose
+// value the caller must assign.
+inline Attribute& appended_attribute(AttributeList& attributes, AttributeKey key) {
+  Attribute& added = attributes.append();
+  added.key = std::move(key);
+  return added;
+}
+
+// The attribute with `key`, else one appended for it, whose value the caller must assign.
 inline Attribute& attribute_slot(AttributeList& attributes, AttributeKey key) {
   // Linear search: spans carry a handful of attributes, where this beats any map.
   for (Attribute& a : attributes) {
     if (a.key == key) return a;
   }
-  Attribute& added = attributes.append();
-  added.key = std::move(key);
-  return added;
+  return appended_attribute(attributes, std::move(key));
 }
 
 // The T that `value` holds: the one it held, with its storage, else a new empty one.

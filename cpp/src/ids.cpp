@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <random>
 #include <thread>
 
@@ -89,15 +90,16 @@ int hex_value(char c) noexcept {
 }  // namespace
 
 TraceId new_trace_id() noexcept {
-  TraceId id{};
-  do {
-    const std::uint64_t hi = next_random();
-    const std::uint64_t lo = next_random();
-    for (int i = 0; i < 8; ++i) {
-      id[i] = static_cast<std::uint8_t>(hi >> (56 - 8 * i));
-      id[8 + i] = static_cast<std::uint8_t>(lo >> (56 - 8 * i));
-    }
-  } while (!is_valid_trace_id(id));
+  std::uint64_t hi = 0;
+  std::uint64_t lo = 0;
+  while ((hi | lo) == 0) {
+    hi = next_random();
+    lo = next_random();
+  }
+  // Random bits in any byte order: two stores.
+  TraceId id;
+  std::memcpy(id.data(), &hi, 8);
+  std::memcpy(id.data() + 8, &lo, 8);
   return id;
 }
 

@@ -114,8 +114,7 @@ void add_attributes(AttributeList& attributes, nb::handle mapping, const char* w
 std::optional<AttributeValue> to_api_value(nb::handle value, const Redactor& redactor);
 void add_api_attribute(AttributeList& attributes, nb::handle key, nb::handle value,
                        const Redactor& redactor);
-void add_api_attributes(AttributeList& attributes, nb::handle mapping,
-                        const Redactor& redactor);
+void add_api_attributes(AttributeList& attributes, nb::handle mapping, const Redactor& redactor);
 
 void bind_span(nb::module_& m);
 void bind_api(nb::module_& m);

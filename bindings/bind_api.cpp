@@ -124,6 +124,29 @@ struct PyApiTracer {
   std::string scope;
 };
 
+// The Python types of the native spans, looked up once: nanobind's nb::type<T>(),
+// nb::isinstance<T>() and nb::cast<T&>() search its table of types at each call (about 100
+// instructions), and these run several times for every span.
+struct NativeTypes {
+  nb::handle api_span;
+  nb::handle api_span_view;
+  nb::handle span;
+};
+
+const NativeTypes& native_types() {
+  static const NativeTypes types{nb::type<PyApiSpan>(), nb::type<PyApiSpanView>(),
+                                 nb::type<PySpan>()};
+  return types;
+}
+
+// `o`'s T when `o` is an instance of `type` (T's Python type) or of a subclass, else nullptr.
+template <typename T>
+T* native_as(nb::handle o, nb::handle type) noexcept {
+  return PyObject_TypeCheck(o.ptr(), reinterpret_cast<PyTypeObject*>(type.ptr()))
+             ? nb::inst_ptr<T>(o)
+             : nullptr;
+}
+
 // start_as_current_span()'s context manager and decorator, as the API's use_span() behaves:
 // the span starts on entry, an Exception (not a BaseException such as GeneratorExit) is
 // recorded and re-raised, and as a decorator each call makes a span of its own.
@@ -256,12 +279,14 @@ bool link_remote(SpanData& d, nb::handle span_context) {
 // thread, else the root of a new trace.
 void link_parent(SpanData& d, nb::handle context, const ApiRefs& refs, const ApiRun& run) {
   nb::object parent = current_span(context, refs);
-  if (nb::isinstance<PyApiSpan>(parent)) {
-    continue_trace(d, nb::cast<const PyApiSpan&>(parent).data);
+  const NativeTypes& types = native_types();
+  if (const auto* api_span = native_as<PyApiSpan>(parent, types.api_span)) {
+    continue_trace(d, api_span->data);
     return;
   }
-  if (nb::isinstance<PyApiSpanView>(parent)) {  // the lifecycle's span made current
-    continue_trace(d, nb::cast<PyApiSpanView&>(parent).span->data);
+  // A lifecycle span, made current.
+  if (const auto* view = native_as<PyApiSpanView>(parent, types.api_span_view)) {
+    continue_trace(d, view->span->data);
     return;
   }
   if (parent.ptr() != refs.invalid_span) {
@@ -273,8 +298,8 @@ void link_parent(SpanData& d, nb::handle context, const ApiRefs& refs, const Api
   d.parent_span_id = 0;
   if (run.open_spans != nullptr) {
     nb::handle current = run.open_spans->current(PyThread_get_thread_ident());
-    if (nb::isinstance<PySpan>(current)) {
-      continue_trace(d, nb::cast<const PySpan&>(current).data);
+    if (const auto* span = native_as<PySpan>(current, types.span)) {
+      continue_trace(d, span->data);
       return;
     }
   }
@@ -299,7 +324,7 @@ nb::object start_span(const PyApiTracer& tracer, nb::handle name, nb::handle con
   const ApiRun& run = api_run();
   if (run.pipeline == nullptr) return nb::borrow(refs.invalid_span);
   // Made in place in its Python object: a SpanData is too big to build here and move there.
-  nb::object result = nb::inst_alloc(nb::type<PyApiSpan>());
+  nb::object result = nb::inst_alloc(native_types().api_span);
   PyApiSpan& span = *::new (nb::inst_ptr<PyApiSpan>(result)) PyApiSpan();
   nb::inst_mark_ready(result);
   span.owner = nb::borrow(run.refs);
@@ -421,8 +446,9 @@ void record_exception(S& self, nb::handle exception, nb::handle attributes, nb::
 
 nb::object enter_current(PyCurrentSpan& self) {
   const ApiRefs& refs = api();
+  // Only ApiTracer.start_as_current_span() makes a CurrentSpan: its tracer is an ApiTracer.
   self.span =
-      start_span_or_invalid(nb::cast<const PyApiTracer&>(self.tracer), self.name, self.context,
+      start_span_or_invalid(*nb::inst_ptr<PyApiTracer>(self.tracer), self.name, self.context,
                             self.kind, self.attributes, self.links, self.start_time);
   try {
     self.token = attach_span(self.span, refs);
@@ -438,14 +464,15 @@ void exit_current(PyCurrentSpan& self, nb::handle exception) {
   nb::object span = std::move(self.span);
   nb::object token = std::move(self.token);
   if (token.is_valid()) detach_token(token, refs);
-  if (!span.is_valid()) return;            // __exit__ without __enter__
-  if (!nb::isinstance<PyApiSpan>(span)) {  // INVALID_SPAN: no run
+  if (!span.is_valid()) return;  // __exit__ without __enter__
+  auto* native = native_as<PyApiSpan>(span, native_types().api_span);
+  if (native == nullptr) {  // INVALID_SPAN: no run
     if (self.end_on_exit && PyObject_CallMethod(span.ptr(), "end", nullptr) == nullptr) {
       PyErr_Clear();
     }
     return;
   }
-  auto& s = nb::cast<PyApiSpan&>(span);
+  PyApiSpan& s = *native;
   if (PyObject_IsInstance(exception.ptr(), PyExc_Exception) == 1 && !s.ended) {
     try {
       if (self.record_exception) record_exception(s, exception, nb::none(), nb::none(), false);

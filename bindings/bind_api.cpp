@@ -124,6 +124,8 @@ struct PyApiTracer {
   std::string scope;
 };
 
+constexpr std::uint32_t kPooledApiSpans = 64;
+
 // The Python types of the native spans, looked up once: nanobind's nb::type<T>(),
 // nb::isinstance<T>() and nb::cast<T&>() search its table of types at each call (about 100
 // instructions), and these run several times for every span.
@@ -669,8 +671,12 @@ void bind_api(nb::module_& m) {
   // Not a _core.Span subclass in Python: the API's names (is_recording, set_status...) differ
   // from the lifecycle's in meaning.
   bind_span_methods(
+      // Pooled (and so is CurrentSpan): a dead ApiSpan object is kept (destructed) for the next
+      // span, which then needs neither an allocation nor nanobind's registration of a new
+      // instance.
       nb::class_<PyApiSpan>(m, "ApiSpan",
-                            "A span made through the OpenTelemetry API (its Span interface).")
+                            "A span made through the OpenTelemetry API (its Span interface).",
+                            nb::pooled(kPooledApiSpans))
           .def("__repr__", [](const PyApiSpan& s) {
             // The name is handed over with the span at its end.
             return "<chaostracing._core.ApiSpan " + (s.ended ? "" : "'" + s.data.name + "' ") +
@@ -711,7 +717,8 @@ void bind_api(nb::module_& m) {
   add_fast_method(nb::type<PyApiTracer>(), start_as_current_span_def);
 
   nb::class_<PyCurrentSpan>(m, "CurrentSpan",
-                            "start_as_current_span()'s context manager and decorator.")
+                            "start_as_current_span()'s context manager and decorator.",
+                            nb::pooled(kPooledApiSpans))
       .def("__enter__", &enter_current)
       .def(
           "__exit__",

@@ -19,7 +19,7 @@ if [[ ! -x "$ROOT/.venv/bin/python" ]]; then
   "$PYTHON" -m venv "$ROOT/.venv"
 fi
 VENV_PY="$ROOT/.venv/bin/python"
-"$VENV_PY" -m pip install -q --disable-pip-version-check "scikit-build-core>=0.10" "nanobind>=2.4"
+"$VENV_PY" -m pip install -q --disable-pip-version-check "scikit-build-core>=0.10" "nanobind>=2.13"
 echo "bootstrap: building and installing chaostracing (C++ core + bindings)"
 # No build isolation: the build folder (build/<wheel tag>) is then reused and
 # rebuilds are incremental.

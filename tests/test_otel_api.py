@@ -102,6 +102,41 @@ def test_each_key_is_recorded_once_even_from_str_subclasses_that_a_dict_keeps_ap
     }
 
 
+def test_a_span_made_after_others_died_carries_nothing_of_theirs(tmp_path):
+    # ApiSpan objects are pooled: a dead one is reused for a later span, which must start
+    # clean (its own ids, context, attributes, status and recording state).
+    spans, out = traced(
+        tmp_path,
+        """
+        from opentelemetry.trace import Status, StatusCode
+        seen = set()
+        for i in range(300):
+            span = tracer.start_span(f"s{i}", attributes={f"k{i}": i})
+            context = span.get_span_context()
+            assert span.is_recording() and context.span_id not in seen
+            seen.add(context.span_id)
+            if i % 2:
+                span.set_status(Status(StatusCode.ERROR, f"failed {i}"))
+                span.add_event(f"e{i}")
+            span.end()
+            assert not span.is_recording()
+        print("ok", len(seen))
+        """,
+    )
+    assert out.split() == ["ok", "300"]
+    assert len(spans) == 300
+    for span in spans:
+        i = int(span.name[1:])
+        assert span.attributes == {f"k{i}": i, "otel.scope.name": "my.extension"}
+        if i % 2:
+            assert span.status_code == _core.STATUS_ERROR
+            assert span.status_message == f"failed {i}"
+            assert [e.name for e in span.events] == [f"e{i}"]
+        else:
+            assert span.status_code == _core.STATUS_UNSET and span.events == ()
+    assert len({s.span_id for s in spans}) == 300
+
+
 def test_secrets_are_redacted_in_names_and_every_string(tmp_path):
     spans, _ = traced(
         tmp_path,

@@ -86,11 +86,12 @@ void end_span(PySpan& self, std::uint64_t end_time_ns, bool keep_name);
 enum class ValueKind { kStr, kBool, kInt, kFloat, kOther };
 
 inline ValueKind value_kind(PyObject* o) {
-  // bool before int: bool is a subclass of int in Python.
+  // bool before int: bool is a subclass of int in Python. float last: unlike int and str it
+  // has no subclass flag, so checking a str against it would walk the str's MRO.
   if (PyBool_Check(o)) return ValueKind::kBool;
   if (PyLong_Check(o)) return ValueKind::kInt;
-  if (PyFloat_Check(o)) return ValueKind::kFloat;
   if (PyUnicode_Check(o)) return ValueKind::kStr;
+  if (PyFloat_Check(o)) return ValueKind::kFloat;
   return ValueKind::kOther;
 }
 

@@ -102,8 +102,8 @@ bool assign_api_value(AttributeValue& out, nb::handle value, const Redactor& red
   return v.has_value();
 }
 
-// `new_key`: the caller knows that `attributes` has no attribute with this key yet, so none
-// is searched for.
+}  // namespace
+
 void add_api_attribute(AttributeList& attributes, nb::handle key, nb::handle value,
                        const Redactor& redactor, bool new_key) {
   if (!PyUnicode_Check(key.ptr()) || PyUnicode_GET_LENGTH(key.ptr()) == 0) return;
@@ -118,17 +118,10 @@ void add_api_attribute(AttributeList& attributes, nb::handle key, nb::handle val
   }
 }
 
-}  // namespace
-
 std::optional<AttributeValue> to_api_value(nb::handle value, const Redactor& redactor) {
   AttributeValue out;
   if (!assign_api_value(out, value, redactor)) return std::nullopt;
   return out;
-}
-
-void add_api_attribute(AttributeList& attributes, nb::handle key, nb::handle value,
-                       const Redactor& redactor) {
-  add_api_attribute(attributes, key, value, redactor, false);
 }
 
 void add_api_attributes(AttributeList& attributes, nb::handle mapping, const Redactor& redactor) {

@@ -747,10 +747,9 @@ void bind_api(nb::module_& m) {
           module.attr("_api_run") = nb::none();
           return;
         }
-        ApiRun next{nb::handle(), nb::cast<PyPipeline*>(pipeline), nb::cast<PyRedactor*>(redactor),
-                    open_spans.is_none() ? nullptr : nb::cast<PyOpenSpans*>(open_spans)};
         nb::tuple refs = nb::make_tuple(pipeline, redactor, open_spans);
-        next.refs = refs;
+        ApiRun next{refs, nb::cast<PyPipeline*>(pipeline), nb::cast<PyRedactor*>(redactor),
+                    open_spans.is_none() ? nullptr : nb::cast<PyOpenSpans*>(open_spans)};
         module.attr("_api_run") = refs;
         run = next;
       },

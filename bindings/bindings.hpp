@@ -113,8 +113,10 @@ void add_attributes(AttributeList& attributes, nb::handle mapping, const char* w
 // never an exception; strings are redacted. A non-str or empty key is dropped too.
 // add_api_attributes() takes any Mapping or None.
 std::optional<AttributeValue> to_api_value(nb::handle value, const Redactor& redactor);
+// `new_key`: the caller knows that `attributes` has no attribute with this key yet, so none
+// is searched for.
 void add_api_attribute(AttributeList& attributes, nb::handle key, nb::handle value,
-                       const Redactor& redactor);
+                       const Redactor& redactor, bool new_key = false);
 void add_api_attributes(AttributeList& attributes, nb::handle mapping, const Redactor& redactor);
 
 void bind_span(nb::module_& m);

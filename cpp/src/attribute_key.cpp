@@ -64,12 +64,8 @@ class RecentKeys {
 
 }  // namespace
 
-AttributeKey::AttributeKey(const AttributeKey& other) : interned_(other.interned_) {
-  if (other.owned_ != nullptr) own(*other.owned_);
-}
-
-AttributeKey& AttributeKey::operator=(const AttributeKey& other) {
-  if (this != &other) *this = AttributeKey(other);
+AttributeKey& AttributeKey::assign_owned(const AttributeKey& other) {
+  if (this != &other) *this = AttributeKey(other);  // copied first: throws leaving *this as is
   return *this;
 }
 

@@ -24,8 +24,18 @@ class AttributeKey {
   static constexpr std::size_t kMaxInternedKeySize = 128;
 
   AttributeKey() = default;
-  AttributeKey(const AttributeKey& other);
-  AttributeKey& operator=(const AttributeKey& other);
+  // Inline: an interned key (nearly every key) is copied as its pointer.
+  AttributeKey(const AttributeKey& other) : interned_(other.interned_) {
+    if (other.owned_ != nullptr) own(*other.owned_);
+  }
+  AttributeKey& operator=(const AttributeKey& other) {
+    if (other.owned_ == nullptr) {
+      owned_.reset();
+      interned_ = other.interned_;
+      return *this;
+    }
+    return assign_owned(other);
+  }
   AttributeKey(AttributeKey&&) noexcept = default;
   AttributeKey& operator=(AttributeKey&&) noexcept = default;
   ~AttributeKey() = default;
@@ -78,6 +88,7 @@ class AttributeKey {
 
  private:
   void own(std::string_view key);
+  AttributeKey& assign_owned(const AttributeKey& other);
 
   const std::string* interned_ = nullptr;     // into the table, which is never freed
   std::unique_ptr<const std::string> owned_;  // when not interned (null for "")

@@ -143,21 +143,25 @@ enum class StatusCode : std::uint8_t { kUnset = 0, kOk = 1, kError = 2 };
 
 inline constexpr std::uint32_t kTraceFlagSampled = 0x01;
 
+// Keys are passed by reference down to the one assignment into the attribute: copying an
+// interned key is copying a pointer, while each move or copy of a key passed by value costs a
+// constructor and a destructor (this runs for every attribute of every span).
+
 // A new attribute for `key`, which the list must not hold yet (AttributeList::append()), whose
 // value the caller must assign.
-inline Attribute& appended_attribute(AttributeList& attributes, AttributeKey key) {
+inline Attribute& appended_attribute(AttributeList& attributes, const AttributeKey& key) {
   Attribute& added = attributes.append();
-  added.key = std::move(key);
+  added.key = key;
   return added;
 }
 
 // The attribute with `key`, else one appended for it, whose value the caller must assign.
-inline Attribute& attribute_slot(AttributeList& attributes, AttributeKey key) {
+inline Attribute& attribute_slot(AttributeList& attributes, const AttributeKey& key) {
   // Linear search: spans carry a handful of attributes, where this beats any map.
   for (Attribute& a : attributes) {
     if (a.key == key) return a;
   }
-  return appended_attribute(attributes, std::move(key));
+  return appended_attribute(attributes, key);
 }
 
 // The T that `value` holds: the one it held, with its storage, else a new empty one.
@@ -176,15 +180,16 @@ inline void assign_string(AttributeValue& value, std::string_view text) {
 // `value` is anything an AttributeValue is made from; it is assigned into the attribute's own
 // variant rather than moved through temporaries (this runs for every attribute of every span).
 template <typename Value>
-void set_attribute(AttributeList& attributes, AttributeKey key, Value&& value) {
-  attribute_slot(attributes, std::move(key)).value = std::forward<Value>(value);
+void set_attribute(AttributeList& attributes, const AttributeKey& key, Value&& value) {
+  attribute_slot(attributes, key).value = std::forward<Value>(value);
 }
 // Text is copied into the attribute's own string, reusing its storage.
-inline void set_attribute(AttributeList& attributes, AttributeKey key, std::string_view text) {
-  assign_string(attribute_slot(attributes, std::move(key)).value, text);
+inline void set_attribute(AttributeList& attributes, const AttributeKey& key,
+                          std::string_view text) {
+  assign_string(attribute_slot(attributes, key).value, text);
 }
-inline void set_attribute(AttributeList& attributes, AttributeKey key, const char* text) {
-  set_attribute(attributes, std::move(key), std::string_view(text));
+inline void set_attribute(AttributeList& attributes, const AttributeKey& key, const char* text) {
+  set_attribute(attributes, key, std::string_view(text));
 }
 
 struct SpanData {
@@ -203,8 +208,8 @@ struct SpanData {
   std::string status_message;
 
   template <typename Value>
-  void set_attribute(AttributeKey key, Value&& value) {
-    chaostracing::set_attribute(attributes, std::move(key), std::forward<Value>(value));
+  void set_attribute(const AttributeKey& key, Value&& value) {
+    chaostracing::set_attribute(attributes, key, std::forward<Value>(value));
   }
 
   // Makes this span equal to SpanData{} but keeps the storage of its strings (up to

@@ -110,9 +110,9 @@ void add_api_attribute(AttributeList& attributes, nb::handle key, nb::handle val
   // Straight into the attribute (this runs for every attribute of every span an extension
   // makes); one appended for a value that is then dropped is taken back.
   const std::size_t before = attributes.size();
-  AttributeKey interned = attribute_key(key, "attribute key");
-  Attribute& attribute = new_key ? appended_attribute(attributes, std::move(interned))
-                                 : attribute_slot(attributes, std::move(interned));
+  const AttributeKey interned = attribute_key(key, "attribute key");
+  Attribute& attribute =
+      new_key ? appended_attribute(attributes, interned) : attribute_slot(attributes, interned);
   if (!assign_api_value(attribute.value, value, redactor) && attributes.size() > before) {
     attributes.pop_back();
   }

@@ -87,10 +87,17 @@ class Span:
         return max(0, self.end_ns - self.start_ns)
 
 
-def _int(value: Any, what: str) -> int:
+# Where a value was read, for an error message: `what` (line, span) and the field in it,
+# joined only when there is an error to report (reading a report's spans formatted them for
+# every field of every span).
+def _where(what: str, field: str) -> str:
+    return f"{what} {field}" if field else what
+
+
+def _int(value: Any, what: str, field: str = "") -> int:
     # OTLP/JSON writes 64-bit integers as strings; small ones may be numbers.
     if isinstance(value, bool):
-        raise TraceFileError(f"{what}: expected an integer, got {value!r}")
+        raise TraceFileError(f"{_where(what, field)}: expected an integer, got {value!r}")
     if isinstance(value, int):
         return value
     if isinstance(value, str):
@@ -98,21 +105,21 @@ def _int(value: Any, what: str) -> int:
             return int(value)
         except ValueError:
             pass
-    raise TraceFileError(f"{what}: expected an integer, got {value!r}")
+    raise TraceFileError(f"{_where(what, field)}: expected an integer, got {value!r}")
 
 
-def _enum(value: Any, names: Mapping[str, int], what: str) -> int:
+def _enum(value: Any, names: Mapping[str, int], what: str, field: str) -> int:
     if isinstance(value, str) and value in names:
         return names[value]
-    return _int(value, what)
+    return _int(value, what, field)
 
 
-def _id(value: Any, size: int, what: str) -> str:
+def _id(value: Any, size: int, what: str, field: str) -> str:
     """An id as lower-case hex; "" when absent or all zero."""
     if value in (None, ""):
         return ""
     if not isinstance(value, str):
-        raise TraceFileError(f"{what}: expected a hex string, got {value!r}")
+        raise TraceFileError(f"{_where(what, field)}: expected a hex string, got {value!r}")
     text = value.strip().lower()
     if len(text) != size * 2:
         # Not OTLP/JSON hex: accept the base64 of the plain protobuf mapping,
@@ -122,17 +129,17 @@ def _id(value: Any, size: int, what: str) -> str:
         except (binascii.Error, ValueError):
             raw = b""
         if len(raw) != size:
-            raise TraceFileError(f"{what}: {value!r} is not a {size}-byte id")
+            raise TraceFileError(f"{_where(what, field)}: {value!r} is not a {size}-byte id")
         text = raw.hex()
     else:
         try:
             bytes.fromhex(text)
         except ValueError:
-            raise TraceFileError(f"{what}: {value!r} is not hex") from None
+            raise TraceFileError(f"{_where(what, field)}: {value!r} is not hex") from None
     return "" if text.strip("0") == "" else text
 
 
-def _value(any_value: Any, what: str) -> AttributeValue:
+def _value(any_value: Any, what: str, field: str) -> AttributeValue:
     if not isinstance(any_value, Mapping):
         return None
     if "stringValue" in any_value:
@@ -140,16 +147,16 @@ def _value(any_value: Any, what: str) -> AttributeValue:
     if "boolValue" in any_value:
         return bool(any_value["boolValue"])
     if "intValue" in any_value:
-        return _int(any_value["intValue"], what)
+        return _int(any_value["intValue"], what, field)
     if "doubleValue" in any_value:
         double = any_value["doubleValue"]
         # Non-finite doubles are written as strings ("NaN", "Infinity").
         return float(double) if isinstance(double, (int, float, str)) else None
     if "arrayValue" in any_value:
         values = (any_value["arrayValue"] or {}).get("values") or []
-        return [_value(v, what) for v in values]
+        return [_value(v, what, field) for v in values]
     if "kvlistValue" in any_value:
-        return _attributes((any_value["kvlistValue"] or {}).get("values"), what)
+        return _attributes((any_value["kvlistValue"] or {}).get("values"), _where(what, field))
     if "bytesValue" in any_value:
         return str(any_value["bytesValue"])  # kept as its base64 text
     return None
@@ -163,7 +170,7 @@ def _attributes(key_values: Any, what: str) -> dict[str, AttributeValue]:
     out: dict[str, AttributeValue] = {}
     for kv in key_values:
         if isinstance(kv, Mapping) and isinstance(kv.get("key"), str):
-            out[kv["key"]] = _value(kv.get("value"), f"{what} {kv['key']}")
+            out[kv["key"]] = _value(kv.get("value"), what, kv["key"])
     return out
 
 
@@ -178,31 +185,31 @@ def _span(
     events = tuple(
         Event(
             name=str(e.get("name", "")),
-            time_ns=_int(e.get("timeUnixNano", 0), f"{what} event time"),
+            time_ns=_int(e.get("timeUnixNano", 0), what, "event time"),
             attributes=_attributes(e.get("attributes"), f"{what} event"),
         )
         for e in raw.get("events") or []
         if isinstance(e, Mapping)
     )
-    trace_id = _id(raw.get("traceId"), 16, f"{what} traceId")
-    span_id = _id(raw.get("spanId"), 8, f"{what} spanId")
+    trace_id = _id(raw.get("traceId"), 16, what, "traceId")
+    span_id = _id(raw.get("spanId"), 8, what, "spanId")
     if not trace_id or not span_id:
         raise TraceFileError(f"{what}: a span needs a traceId and a spanId")
-    start = _int(raw.get("startTimeUnixNano", 0), f"{what} startTimeUnixNano")
-    end = _int(raw.get("endTimeUnixNano", 0), f"{what} endTimeUnixNano")
+    start = _int(raw.get("startTimeUnixNano", 0), what, "startTimeUnixNano")
+    end = _int(raw.get("endTimeUnixNano", 0), what, "endTimeUnixNano")
     return Span(
         trace_id=trace_id,
         span_id=span_id,
-        parent_span_id=_id(raw.get("parentSpanId"), 8, f"{what} parentSpanId"),
+        parent_span_id=_id(raw.get("parentSpanId"), 8, what, "parentSpanId"),
         name=str(name or ""),
         start_ns=start,
         # An unended span (end 0) is shown as an instant, not as running to 1970.
         end_ns=end if end >= start else start,
         attributes=_attributes(raw.get("attributes"), what),
         events=events,
-        status_code=_enum(status.get("code", 0), _STATUS_NAMES, f"{what} status"),
+        status_code=_enum(status.get("code", 0), _STATUS_NAMES, what, "status"),
         status_message=str(status.get("message", "")),
-        kind=_enum(raw.get("kind", 0), _KIND_NAMES, f"{what} kind"),
+        kind=_enum(raw.get("kind", 0), _KIND_NAMES, what, "kind"),
         scope_name=str(scope.get("name", "")),
         scope_version=str(scope.get("version", "")),
         resource=resource,

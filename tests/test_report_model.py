@@ -233,6 +233,33 @@ def test_payload_times_are_offsets_and_values_are_text():
     assert dict(row["attributes"]) == {"n": str(2**60), "flag": "false"}
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        True,
+        False,
+        0,
+        -7,
+        2**70,
+        1.5,
+        -0.0,
+        1e300,
+        1e-7,
+        0.1 + 0.2,
+        float("nan"),
+        float("inf"),
+        -float("inf"),
+        ["x", 1, True],
+        {"k": [1.5]},
+    ],
+)
+def test_values_other_than_text_are_shown_as_json_writes_them(value):
+    data = payload([span("v", ids(1), value=value)])
+    assert dict(data["rows"][0]["attributes"]) == {
+        "value": json.dumps(value, ensure_ascii=False, default=str)
+    }
+
+
 # -- HTML ------------------------------------------------------------------------
 HOSTILE = "</script><script>alert(1)</script><!-- & \u2028\u2029 ]]>"
 

@@ -10,6 +10,7 @@ browser and stay the same in ``chaos trace show``.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -181,6 +182,16 @@ def _display(value: Any) -> str:
     """
     if isinstance(value, str):
         return value
+    # The common scalars as json.dumps() writes them, without its call (3 per span of a
+    # report: a fifth of writing it).
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is int:
+        return int.__repr__(value)
+    if type(value) is float and math.isfinite(value):
+        return float.__repr__(value)
     return json.dumps(value, ensure_ascii=False, default=str)
 
 

@@ -1,32 +1,28 @@
 // SPDX-License-Identifier: Apache-2.0
 // libcurl implementation of HttpTransport. One easy handle is reused for every request so
 // that libcurl keeps the connection (and TLS session) alive between exports.
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <memory>
-#include <mutex>
 #include <stdexcept>
 #include <string_view>
 
 #include "chaostracing/transport/http_transport.hpp"
 #include "chaostracing/version.hpp"
+#include "transport/libcurl.hpp"
 
 namespace chaostracing {
 namespace {
 
-void global_init_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
+using detail::libcurl;
 
+// Only made once libcurl() has loaded.
 struct EasyDeleter {
-  void operator()(CURL* handle) const noexcept { curl_easy_cleanup(handle); }
+  void operator()(CURL* handle) const noexcept { libcurl().easy_cleanup(handle); }
 };
 struct SlistDeleter {
-  void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
+  void operator()(curl_slist* list) const noexcept { libcurl().slist_free_all(list); }
 };
 
 // The response body (a Status message on errors) is not needed; discard it.
@@ -60,8 +56,7 @@ size_t on_header(char* data, size_t size, size_t nitems, void* user) {
 class CurlHttpTransport final : public HttpTransport {
  public:
   explicit CurlHttpTransport(TlsOptions tls) : tls_(std::move(tls)) {
-    global_init_once();
-    handle_.reset(curl_easy_init());
+    handle_.reset(libcurl().easy_init());
     if (!handle_) throw std::runtime_error("curl_easy_init failed");
     user_agent_ = "chaostracing/" + std::string(version());
   }
@@ -85,74 +80,75 @@ class CurlHttpTransport final : public HttpTransport {
     const long timeout_ms = static_cast<long>(std::max<std::int64_t>(1, timeout.count()));
 
     try {
+      const detail::Libcurl& curl = libcurl();  // loaded by the constructor
       std::unique_ptr<curl_slist, SlistDeleter> headers;
       for (const auto& [name, value] : request.headers) {
         std::string line;
         line.reserve(name.size() + 2 + value.size());
         line.append(name).append(": ").append(value);
-        curl_slist* appended = curl_slist_append(headers.get(), line.c_str());
+        curl_slist* appended = curl.slist_append(headers.get(), line.c_str());
         if (appended == nullptr) throw std::bad_alloc();
         (void)headers.release();
         headers.reset(appended);
       }
       // Without this curl adds "Expect: 100-continue" to larger bodies and waits for it.
-      curl_slist* appended = curl_slist_append(headers.get(), "Expect:");
+      curl_slist* appended = curl.slist_append(headers.get(), "Expect:");
       if (appended == nullptr) throw std::bad_alloc();
       (void)headers.release();
       headers.reset(appended);
 
       CURL* h = handle_.get();
       const std::string url(request.url);
-      curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-      curl_easy_setopt(h, CURLOPT_POST, 1L);
-      curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
-      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+      curl.easy_setopt(h, CURLOPT_URL, url.c_str());
+      curl.easy_setopt(h, CURLOPT_POST, 1L);
+      curl.easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
+      curl.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
                        static_cast<curl_off_t>(request.body.size()));
-      curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
-      curl_easy_setopt(h, CURLOPT_USERAGENT, user_agent_.c_str());
+      curl.easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
+      curl.easy_setopt(h, CURLOPT_USERAGENT, user_agent_.c_str());
       // Signals are unsafe in a multi-threaded host (Python); this also disables the
       // SIGALRM-based DNS timeout, which a threaded resolver does not need.
-      curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-      curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-      curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-      curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-      curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-      curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-      curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-      if (!tls_.certificate.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, tls_.certificate.c_str());
+      curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+      curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+      curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+      curl.easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+      curl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+      curl.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+      curl.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+      if (!tls_.certificate.empty()) curl.easy_setopt(h, CURLOPT_CAINFO, tls_.certificate.c_str());
       if (!tls_.client_certificate.empty()) {
-        curl_easy_setopt(h, CURLOPT_SSLCERT, tls_.client_certificate.c_str());
+        curl.easy_setopt(h, CURLOPT_SSLCERT, tls_.client_certificate.c_str());
       }
-      if (!tls_.client_key.empty()) curl_easy_setopt(h, CURLOPT_SSLKEY, tls_.client_key.c_str());
-      curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_body);
-      curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-      curl_easy_setopt(h, CURLOPT_HEADERDATA, &response.retry_after);
+      if (!tls_.client_key.empty()) curl.easy_setopt(h, CURLOPT_SSLKEY, tls_.client_key.c_str());
+      curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_body);
+      curl.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+      curl.easy_setopt(h, CURLOPT_HEADERDATA, &response.retry_after);
       // The progress callback lets cancel() abort a transfer stuck waiting on the server.
-      curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-      curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-      curl_easy_setopt(h, CURLOPT_XFERINFODATA, this);
+      curl.easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+      curl.easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+      curl.easy_setopt(h, CURLOPT_XFERINFODATA, this);
       char error_buffer[CURL_ERROR_SIZE] = {};
-      curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
+      curl.easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
 
-      const CURLcode code = curl_easy_perform(h);
+      const CURLcode code = curl.easy_perform(h);
       // The handle outlives these buffers; do not leave it pointing at them.
-      curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
-      curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
-      curl_easy_setopt(h, CURLOPT_POSTFIELDS, nullptr);
-      curl_easy_setopt(h, CURLOPT_HEADERDATA, nullptr);
-      curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, nullptr);
+      curl.easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
+      curl.easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
+      curl.easy_setopt(h, CURLOPT_POSTFIELDS, nullptr);
+      curl.easy_setopt(h, CURLOPT_HEADERDATA, nullptr);
+      curl.easy_setopt(h, CURLOPT_HEADERFUNCTION, nullptr);
       if (code != CURLE_OK) {
         if (code == CURLE_ABORTED_BY_CALLBACK) {
           response.error = "export cancelled";
         } else if (code == CURLE_OPERATION_TIMEDOUT) {
           response.error = "timed out after " + std::to_string(timeout_ms) + " ms";
         } else {
-          response.error = curl_easy_strerror(code);
+          response.error = curl.easy_strerror(code);
         }
         return response;
       }
       long status = 0;
-      curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+      curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
       response.status = status;
     } catch (const std::exception& e) {
       response.status = 0;

@@ -2,9 +2,11 @@
 // Crash safety, step by step:
 // - A segment is created under a temporary name, locked (flock LOCK_EX), given its header and
 //   fsync'd, and only then renamed to *.seg: a replay never sees a half-made segment.
-// - A record is written whole, then fdatasync'd. If either fails, the file is truncated back
-//   to its previous size; if even that fails, the writer is abandoned (the next append opens
-//   a new segment) and readers skip the torn bytes by length and CRC.
+// - A record is written whole, then fdatasync'd (with SpoolSync::kLater, together with the
+//   records written before the next sync() or before its segment is closed). If the write or
+//   its sync fails, the file is truncated back to its previous size; if even that fails, the
+//   writer is abandoned (the next append opens a new segment) and readers skip the torn bytes
+//   by length and CRC.
 // - Replay moves the segment's committed offset forward (header rewrite + fdatasync) after
 //   each delivered record, and deletes the segment once everything in it was delivered. A
 //   crash between delivery and commit re-delivers that record: at-least-once.
@@ -23,6 +25,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <system_error>
+#include <utility>
 
 namespace chaostracing {
 namespace {
@@ -252,28 +255,45 @@ std::optional<std::uint64_t> decode_spool_header(std::string_view bytes) noexcep
   return get_le(bytes, 8, 8);
 }
 
-std::string encode_spool_record(const SpoolRecord& record) {
-  if (record.destination.size() > 0xffff) throw std::length_error("spool destination too long");
-  const std::size_t payload_size =
-      kPayloadFixedBytes + record.destination.size() + record.payload.size();
-  if (payload_size > kSpoolMaxRecordBytes) throw std::length_error("spool record too large");
-  std::string payload;
-  payload.reserve(payload_size);
-  payload.push_back(static_cast<char>(kPayloadVersion));
-  put_u16(payload, static_cast<std::uint16_t>(record.destination.size()));
-  payload += record.destination;
-  put_u32(payload, record.span_count);
-  put_u64(payload, record.created_unix_nano);
-  payload += record.payload;
+namespace {
 
-  std::string length;
-  put_u32(length, static_cast<std::uint32_t>(payload.size()));
-  std::string out(kRecordMagic);
-  out.reserve(kSpoolRecordOverhead + payload.size());
-  out += length;
-  put_u32(out, crc(length, payload));
-  out += payload;
+std::string encode_record(const SpoolRecord& record, std::uint64_t created_unix_nano) {
+  std::string out;
+  out.reserve(kSpoolRecordOverhead + kPayloadFixedBytes + record.destination.size() +
+              record.payload.size());
+  start_spool_record(out, record.destination, record.span_count, created_unix_nano);
+  out += record.payload;
+  finish_spool_record(out);
   return out;
+}
+
+}  // namespace
+
+std::string encode_spool_record(const SpoolRecord& record) {
+  return encode_record(record, record.created_unix_nano);
+}
+
+void start_spool_record(std::string& out, std::string_view destination, std::uint32_t span_count,
+                        std::uint64_t created_unix_nano) {
+  if (destination.size() > 0xffff) throw std::length_error("spool destination too long");
+  out.assign(kRecordMagic);
+  out.append(8, '\0');  // length and CRC: finish_spool_record()
+  out.push_back(static_cast<char>(kPayloadVersion));
+  put_u16(out, static_cast<std::uint16_t>(destination.size()));
+  out += destination;
+  put_u32(out, span_count);
+  put_u64(out, created_unix_nano);
+}
+
+void finish_spool_record(std::string& out) {
+  const std::size_t payload_size = out.size() - kSpoolRecordOverhead;
+  if (payload_size > kSpoolMaxRecordBytes) throw std::length_error("spool record too large");
+  std::string length;
+  put_u32(length, static_cast<std::uint32_t>(payload_size));
+  std::string checksum;
+  put_u32(checksum, crc(length, std::string_view(out).substr(kSpoolRecordOverhead)));
+  out.replace(4, 4, length);
+  out.replace(8, 4, checksum);
 }
 
 DecodedSpoolRecords decode_spool_records(std::string_view bytes, std::size_t from) {
@@ -334,8 +354,28 @@ void Spool::seal() noexcept {
 }
 
 void Spool::close_writer(Writer& writer) noexcept {
-  if (writer.fd >= 0) ::close(writer.fd);  // also releases the flock
+  if (writer.fd >= 0) {
+    sync_writer(writer);  // a replay may take the segment once it is closed
+    ::close(writer.fd);   // also releases the flock
+  }
   writer = Writer{};
+}
+
+bool Spool::sync_writer(Writer& writer) noexcept {
+  if (!writer.unsynced) return true;
+  writer.unsynced = false;
+  if (::fdatasync(writer.fd) == 0) return true;
+  set_error(errno_text("cannot write to spool segment", writer.path, errno));
+  sync_failed_ = true;
+  return false;
+}
+
+bool Spool::sync() noexcept {
+  std::lock_guard lock(write_mu_);
+  for (auto& [destination, writer] : writers_) {
+    if (writer.fd >= 0) sync_writer(writer);
+  }
+  return !std::exchange(sync_failed_, false);
 }
 
 bool Spool::open_writer(const std::string& destination, Writer& writer) {
@@ -374,34 +414,63 @@ std::uint64_t Spool::disk_bytes() const noexcept {
   return total;
 }
 
-bool Spool::append(const SpoolRecord& record) noexcept {
+// Counting the directory lists and stats every segment: done when the running count says the
+// spool is full, and at most every kRecountInterval otherwise.
+bool Spool::has_room(std::size_t bytes) {
+  constexpr auto kRecountInterval = std::chrono::seconds(1);
+  const auto now = std::chrono::steady_clock::now();
+  if (counted_at_ == std::chrono::steady_clock::time_point{} ||
+      now - counted_at_ >= kRecountInterval || counted_bytes_ + bytes > options_.max_bytes) {
+    counted_bytes_ = disk_bytes();
+    counted_at_ = now;
+  }
+  return counted_bytes_ + bytes <= options_.max_bytes;
+}
+
+bool Spool::append(const SpoolRecord& record, SpoolSync when) noexcept {
   try {
-    SpoolRecord stamped = record;
-    if (stamped.created_unix_nano == 0) stamped.created_unix_nano = now_unix_nano();
-    const std::string bytes = encode_spool_record(stamped);
+    const std::uint64_t created =
+        record.created_unix_nano != 0 ? record.created_unix_nano : now_unix_nano();
+    return append_encoded(record.destination, encode_record(record, created), when);
+  } catch (const std::exception& e) {
+    set_error(std::string("cannot spool: ") + e.what());
+    return false;
+  }
+}
+
+bool Spool::append_encoded(std::string_view destination, std::string_view bytes,
+                           SpoolSync when) noexcept {
+  try {
     std::lock_guard lock(write_mu_);
-    if (disk_bytes() + bytes.size() > options_.max_bytes) {
+    if (!has_room(bytes.size())) {
       set_error("spool " + options_.directory.string() + " is full (" +
                 std::to_string(options_.max_bytes) + " bytes)");
       return false;
     }
-    Writer& writer = writers_[record.destination];
+    auto found = writers_.find(destination);
+    if (found == writers_.end()) found = writers_.emplace(std::string(destination), Writer{}).first;
+    Writer& writer = found->second;
     if (writer.fd >= 0 && writer.size + bytes.size() > options_.max_segment_bytes &&
         writer.size > kSpoolHeaderBytes) {
       close_writer(writer);
     }
-    if (writer.fd < 0 && !open_writer(record.destination, writer)) return false;
-    if (!write_all(writer.fd, bytes) || ::fdatasync(writer.fd) != 0) {
+    const bool opened = writer.fd < 0;
+    if (opened && !open_writer(found->first, writer)) return false;
+    if (opened) counted_bytes_ += kSpoolHeaderBytes;
+    if (!write_all(writer.fd, bytes) || (when == SpoolSync::kNow && ::fdatasync(writer.fd) != 0)) {
       const int code = errno;
       set_error(errno_text("cannot write to spool segment", writer.path, code));
-      // Take the torn record back off; if that fails too, readers skip it by its CRC.
+      // Take the torn record back off (records before it stay, synced or due to be); if that
+      // fails too, readers skip it by its CRC.
       if (::ftruncate(writer.fd, static_cast<off_t>(writer.size)) != 0 ||
-          ::fdatasync(writer.fd) != 0) {
+          (when == SpoolSync::kNow && ::fdatasync(writer.fd) != 0)) {
         close_writer(writer);
       }
       return false;
     }
     writer.size += bytes.size();
+    counted_bytes_ += bytes.size();
+    if (when == SpoolSync::kLater) writer.unsynced = true;
     return true;
   } catch (const std::exception& e) {
     set_error(std::string("cannot spool: ") + e.what());

@@ -290,6 +290,52 @@ TEST(Spool, FullSpoolRefusesAppendsAndSaysSo) {
   EXPECT_EQ(spool.stats().records, 1u);
 }
 
+TEST(SpoolRecord, MadeInPlaceEqualsEncoded) {
+  const SpoolRecord r = record("OTLP/HTTP http://x", std::string("\0\x01payload", 9), 7);
+  std::string bytes = "left from an earlier record";
+  start_spool_record(bytes, r.destination, r.span_count, r.created_unix_nano);
+  bytes += r.payload;
+  finish_spool_record(bytes);
+  EXPECT_EQ(bytes, encode_spool_record(r));
+}
+
+TEST(Spool, RecordsAppendedForLaterSyncAreKeptAndReplayed) {
+  TempDir tmp;
+  {
+    Spool spool({.directory = tmp.path(), .max_segment_bytes = 200});  // a segment each
+    for (const char* p : {"one", "two", "three"}) {
+      std::string bytes;
+      start_spool_record(bytes, "d", 1, 5);
+      bytes += std::string(100, p[0]);
+      finish_spool_record(bytes);
+      ASSERT_TRUE(spool.append_encoded("d", bytes, SpoolSync::kLater));
+    }
+    EXPECT_TRUE(spool.sync());
+    ASSERT_TRUE(spool.append(record("d", "now")));  // a later one made durable at once
+    EXPECT_EQ(spool.stats("d").records, 4u);
+  }
+  Spool reader({.directory = tmp.path()});
+  const auto seen = replay_all(reader, "d");
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[0], std::string(100, 'o'));
+  EXPECT_EQ(seen[2], std::string(100, 't'));
+  EXPECT_EQ(seen[3], "now");
+}
+
+// The spool keeps a running count of its size and lists the directory again when that count
+// says full: room made meanwhile (here by a replay in another process's stead) is found.
+TEST(Spool, FullSpoolTakesRecordsAgainOnceReplayed) {
+  TempDir tmp;
+  Spool writer({.directory = tmp.path(), .max_bytes = 400, .max_segment_bytes = 150});
+  ASSERT_TRUE(writer.append(record("d", std::string(100, 'a'))));
+  ASSERT_TRUE(writer.append(record("d", std::string(100, 'b'))));
+  EXPECT_FALSE(writer.append(record("d", std::string(100, 'c'))));
+  writer.seal();
+  Spool other({.directory = tmp.path()});
+  ASSERT_EQ(replay_all(other, "d").size(), 2u);
+  EXPECT_TRUE(writer.append(record("d", std::string(100, 'c'))));
+}
+
 // A write that fails part-way (here: the file size limit, as a full disk would) must not
 // leave a torn record behind, and the spool must go on working afterwards.
 TEST(Spool, FailedWriteIsTakenBackAndLaterAppendsWork) {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Spool: a durable on-disk queue of batches that could not be delivered, replayed later.
 // One private directory (0700, files 0600) of append-only segment files, one per writer and
-// destination; each record is framed with its length and a CRC32, written whole and fsync'd,
-// so a torn write (crash, full disk) only ever loses the record being written. Replay hands
+// destination; each record is framed with its length and a CRC32, written whole and fsync'd
+// (at once, or with others in one sync()), so a torn write (crash, full disk) only ever loses
+// the records not yet synced. Replay hands
 // records oldest first to a callback and removes each only once it was delivered (or
 // rejected for good): delivery is at-least-once. flock() keeps two replays apart and keeps a
 // replay off segments a live process is still writing. Thread-safe; append() and replay() do
@@ -11,6 +12,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -50,6 +52,14 @@ std::optional<std::uint64_t> decode_spool_header(std::string_view bytes) noexcep
 // Throws std::length_error when the record would exceed kSpoolMaxRecordBytes.
 std::string encode_spool_record(const SpoolRecord& record);
 
+// encode_spool_record() in place, for a payload too large to copy around: `out` is replaced
+// with the record's framing and fields, the caller appends the OTLP bytes to it, and
+// finish_spool_record() completes the framing. Both throw std::length_error as
+// encode_spool_record() does.
+void start_spool_record(std::string& out, std::string_view destination, std::uint32_t span_count,
+                        std::uint64_t created_unix_nano);
+void finish_spool_record(std::string& out);
+
 struct SpoolRecordAt {
   std::size_t offset = 0;  // of its "CTR1"
   std::size_t end = 0;     // one past its last byte
@@ -81,6 +91,12 @@ struct SpoolStats {
   std::uint64_t segments = 0;
 };
 
+// When append() makes a record durable.
+enum class SpoolSync {
+  kNow,    // before it returns (one fdatasync per record)
+  kLater,  // at the next sync(), or when its segment is closed: one fdatasync for many records
+};
+
 enum class DeliveryOutcome {
   kDelivered,   // gone from the spool
   kRejected,    // the destination will never take it: gone from the spool too
@@ -104,7 +120,13 @@ class Spool {
   // Closes (and so unlocks) this writer's segments: they become replayable.
   ~Spool();
 
-  bool append(const SpoolRecord& record) noexcept;
+  bool append(const SpoolRecord& record, SpoolSync when = SpoolSync::kNow) noexcept;
+  // Appends a record made by start_spool_record() and finish_spool_record() for `destination`.
+  bool append_encoded(std::string_view destination, std::string_view record_bytes,
+                      SpoolSync when = SpoolSync::kNow) noexcept;
+  // Makes every record appended with SpoolSync::kLater durable. False when one of them may not
+  // be (an fdatasync failed since the last sync(): see last_error()).
+  bool sync() noexcept;
 
   // Delivers the pending records for `destination` ("" = every destination) oldest first,
   // at most max_records of them. Segments locked by a live writer are skipped.
@@ -128,17 +150,26 @@ class Spool {
     int fd = -1;
     std::filesystem::path path;
     std::uint64_t size = 0;
+    bool unsynced = false;  // holds records appended with SpoolSync::kLater, not yet synced
   };
 
   bool open_writer(const std::string& destination, Writer& writer);
   void close_writer(Writer& writer) noexcept;
+  bool sync_writer(Writer& writer) noexcept;
   void set_error(std::string message) const noexcept;
   std::uint64_t disk_bytes() const noexcept;
+  bool has_room(std::size_t bytes);
 
   SpoolOptions options_;
   std::mutex write_mu_;
   std::map<std::string, Writer, std::less<>> writers_;  // by destination
   std::uint64_t sequence_ = 0;
+  // What the segments took on disk when last counted, plus what this object wrote since: the
+  // directory is counted again only when that says full, or when the count is old (other
+  // processes write and replay segments too).
+  std::uint64_t counted_bytes_ = 0;
+  std::chrono::steady_clock::time_point counted_at_{};
+  bool sync_failed_ = false;  // an fdatasync of kLater records failed since the last sync()
   std::mutex replay_mu_;
   mutable std::mutex error_mu_;
   mutable std::string last_error_;

@@ -83,6 +83,17 @@ TEST(OtlpProto, LongMessagesGetMultiByteLengths) {
   EXPECT_NE(out.find(bytes({0x2a, 0xac, 0x02}) + std::string(300, 'x')), std::string::npos);
 }
 
+TEST(OtlpProto, AppendedAfterWhatTheBufferHoldsWithTheSameBytes) {
+  SpanData span = small_span();
+  span.name.assign(300, 'x');  // multi-byte lengths, moved in place within the buffer
+  const std::vector<SpanData> spans{span, small_span()};
+  const std::string alone = encode_otlp_proto(spans, Resource{}, Scope{"s", "1"});
+  std::string buffer(5000, 'z');  // room left over from an earlier, larger use
+  buffer.resize(7);
+  encode_otlp_proto(spans, Resource{}, Scope{"s", "1"}, buffer);
+  EXPECT_EQ(buffer, std::string(7, 'z') + alone);
+}
+
 TEST(OtlpProto, InvalidUtf8IsRepaired) {
   SpanData span = small_span();
   span.name = "a\xff";

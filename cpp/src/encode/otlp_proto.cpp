@@ -265,6 +265,12 @@ void write_span(ProtoWriter& w, const SpanData& span) {
 std::string encode_otlp_proto(std::span<const SpanData> spans, const Resource& resource,
                               const Scope& scope) {
   std::string out;
+  encode_otlp_proto(spans, resource, scope, out);
+  return out;
+}
+
+void encode_otlp_proto(std::span<const SpanData> spans, const Resource& resource,
+                       const Scope& scope, std::string& out) {
   {
     ProtoWriter w(out);
     w.ensure(8 * kFieldBound + attributes_bound(resource.attributes) + string_bound(scope.name) +
@@ -291,7 +297,6 @@ std::string encode_otlp_proto(std::span<const SpanData> spans, const Resource& r
     w.end_message(scope_spans);
     w.end_message(resource_spans);
   }  // the writer trims `out` to what was written
-  return out;
 }
 
 }  // namespace chaostracing

@@ -15,4 +15,9 @@ namespace chaostracing {
 std::string encode_otlp_proto(std::span<const SpanData> spans, const Resource& resource,
                               const Scope& scope);
 
+// The same bytes, appended to `out`: a caller that keeps `out` from one batch to the next
+// encodes into memory it already has.
+void encode_otlp_proto(std::span<const SpanData> spans, const Resource& resource,
+                       const Scope& scope, std::string& out);
+
 }  // namespace chaostracing

@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <span>
 #include <stdexcept>
 #include <type_traits>
@@ -53,6 +52,10 @@ void lock_spinning(std::unique_lock<std::mutex>& lock) {
   lock.lock();
 }
 
+// Spans per spool record the spill thread writes: records of ~1.2 MB, each replayed later as
+// one export request.
+constexpr std::size_t kSpillRecordSpans = 4096;
+
 // Spooled records replayed per step, between live batches, so old runs never hold up this one
 // for long.
 constexpr std::size_t kReplayRecordsPerStep = 8;
@@ -78,12 +81,14 @@ struct BatchState {
   const std::string destination;
 
   std::mutex mu;
-  std::condition_variable work_cv;  // worker waits: spans, flush, stop, overflow
-  std::condition_variable done_cv;  // callers wait: progress, exit
-  SlotRing<std::string> queue;      // spans packed by pack_span()
+  std::condition_variable work_cv;   // worker waits: spans, flush, stop
+  std::condition_variable spill_cv;  // spill thread waits: overflow, stop
+  std::condition_variable done_cv;   // callers wait: progress, exit
+  SlotRing<std::string> queue;       // spans packed by pack_span()
   std::size_t queue_bytes = 0;
-  // Past the queue's caps, waiting to be spooled (only with a spool; same caps).
-  std::deque<SpanData> overflow;
+  // Packed spans past the queue's caps, waiting for the spill thread to spool them (only with
+  // a spool; up to max_queue_bytes).
+  std::vector<std::string> overflow;
   std::size_t overflow_bytes = 0;
   // The batch being exported, until the worker has the result. shutdown() may claim it when
   // the export hangs, and is then the one that spools it.
@@ -99,9 +104,12 @@ struct BatchState {
   bool stop = false;
   Clock::time_point stop_deadline = Clock::time_point::max();
   bool exited = false;
-  // The worker is writing spans to the spool (local disk: quick). shutdown() lets it finish
-  // even past its deadline, by at most kSpoolGrace, rather than lose them.
+  bool spill_exited = false;  // (true from the start without a spool: there is no spill thread)
+  // The worker or the spill thread is writing spans to the spool (local disk: quick).
+  // shutdown() lets it finish even past its deadline, by at most kSpoolGrace, rather than lose
+  // them.
   bool spooling = false;
+  bool spilling = false;
   bool replay_pending = true;   // earlier runs may have left records for this destination
   std::string rejection_error;  // the exporter's word on the last batch it rejected
   // `stop`, readable without the lock: a replay step checks it between records.
@@ -118,35 +126,34 @@ struct BatchState {
 
 namespace {
 
-std::vector<SpanData> take_all(std::deque<SpanData>& from, std::size_t& bytes) {
-  std::vector<SpanData> out;
-  out.reserve(from.size());
-  for (auto& span : from) out.push_back(std::move(span));
-  from.clear();
-  bytes = 0;
-  return out;
-}
-
 // span_size_bytes() of a packed span.
 std::size_t queued_bytes(const std::string& packed) noexcept {
   return sizeof(std::string) + packed.size();
 }
 
-// Every queued span, unpacked (a span that does not unpack, which pack_span() never makes, is
-// counted dropped).
-std::vector<SpanData> take_all(BatchState& s) {
+// Every queued span, unpacked, then every overflow span when `with_overflow` (a span that
+// does not unpack, which pack_span() never makes, is counted dropped).
+std::vector<SpanData> take_all(BatchState& s, bool with_overflow = false) {
   std::vector<SpanData> out;
-  out.reserve(s.queue.size());
-  std::string packed;
-  while (!s.queue.empty()) {
-    s.queue.pop_into(packed);
+  out.reserve(s.queue.size() + (with_overflow ? s.overflow.size() : 0));
+  const auto add = [&](std::string_view packed) {
     if (!unpack_span(packed, out.emplace_back())) {
       out.pop_back();
       s.dropped_count.fetch_add(1, std::memory_order_relaxed);
     }
+  };
+  std::string packed;
+  while (!s.queue.empty()) {
+    s.queue.pop_into(packed);
+    add(packed);
     packed.clear();
   }
   s.queue_bytes = 0;
+  if (with_overflow) {
+    for (const std::string& span : s.overflow) add(span);
+    s.overflow.clear();
+    s.overflow_bytes = 0;
+  }
   return out;
 }
 
@@ -192,6 +199,77 @@ void spool_unlocked(std::unique_lock<std::mutex>& lock, BatchState& s,
   s.done_cv.notify_all();
 }
 
+// Spools the packed spans in records of kSpillRecordSpans, made durable together by one sync
+// at the end, and counts each span spooled or dropped. `spans` and `record` are storage kept
+// from one spill to the next: spans are unpacked and records encoded into memory that is
+// already there. Called without the lock.
+void spill(BatchState& s, const std::vector<std::string>& packed, std::vector<SpanData>& spans,
+           std::string& record) noexcept {
+  const auto created =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+  std::uint64_t spooled = 0;
+  for (std::size_t at = 0; at < packed.size(); at += kSpillRecordSpans) {
+    const std::size_t chunk = std::min(kSpillRecordSpans, packed.size() - at);
+    std::size_t count = 0;
+    bool kept = false;
+    try {
+      if (spans.size() < chunk) spans.resize(chunk);
+      for (std::size_t i = at; i < at + chunk; ++i) {
+        if (unpack_span(packed[i], spans[count])) ++count;
+      }
+      kept = count == 0;
+      if (!kept) {
+        start_spool_record(record, s.destination, static_cast<std::uint32_t>(count), created);
+        encode_otlp_proto({spans.data(), count}, s.resource, s.scope, record);
+        finish_spool_record(record);
+        kept = s.spool->append_encoded(s.destination, record, SpoolSync::kLater);
+      }
+    } catch (...) {  // out of memory, or a record past kSpoolMaxRecordBytes
+      kept = false;
+    }
+    if (kept) {
+      spooled += count;
+      s.dropped_count.fetch_add(chunk - count, std::memory_order_relaxed);
+    } else {
+      s.dropped_count.fetch_add(chunk, std::memory_order_relaxed);
+    }
+  }
+  // Records whose sync failed may or may not be on disk: counted dropped, the cautious side.
+  (s.spool->sync() ? s.spooled_count : s.dropped_count)
+      .fetch_add(spooled, std::memory_order_relaxed);
+}
+
+// The spill thread: spools the overflow as it fills, so that spans past the queue's caps wait
+// neither for the export thread (busy with a slow backend) nor in memory for long.
+void run_spiller(const std::shared_ptr<BatchState>& state) noexcept {
+  BatchState* s = state.get();
+  std::vector<std::string> packed;
+  std::vector<SpanData> spans;
+  std::string record;
+  std::unique_lock lock(s->mu);
+  for (;;) {
+    while (s->overflow.empty() && !s->stop) s->spill_cv.wait(lock);
+    // Once stopping, on_end() takes no more: this empties the overflow for good.
+    if (s->overflow.empty()) break;
+    packed.swap(s->overflow);  // producers get the cleared vector of the last spill
+    s->overflow_bytes = 0;
+    const std::size_t n = packed.size();
+    s->taken += n;
+    s->spilling = true;
+    lock.unlock();
+    spill(*s, packed, spans, record);
+    packed.clear();
+    lock_spinning(lock);
+    s->spilling = false;
+    s->resolved += n;
+    s->done_cv.notify_all();
+  }
+  s->spill_exited = true;
+  s->done_cv.notify_all();
+}
+
 // Sends up to kReplayRecordsPerStep spooled records of earlier runs. Called without the lock.
 // False when nothing more should be tried for now.
 bool replay_step(BatchState& s, Clock::time_point deadline_cap) noexcept {
@@ -231,28 +309,6 @@ void run_worker(const std::shared_ptr<BatchState>& state) noexcept {
   std::vector<std::string> packed;  // the batch as queued; goes back to the slots for reuse
   std::unique_lock lock(s->mu);
   for (;;) {
-    // Spill the overflow first: it only grows while the backend is slow, and local disk is
-    // quick.
-    if (!s->overflow.empty()) {
-      std::vector<SpanData> spill;
-      try {
-        spill = take_all(s->overflow, s->overflow_bytes);
-      } catch (...) {
-        const std::size_t n = s->overflow.size();
-        s->overflow.clear();
-        s->overflow_bytes = 0;
-        s->dropped_count.fetch_add(n, std::memory_order_relaxed);
-        s->taken += n;
-        s->resolved += n;
-        s->done_cv.notify_all();
-        continue;
-      }
-      s->taken += spill.size();
-      spool_unlocked(lock, *s, spill);
-      s->resolved += spill.size();
-      s->done_cv.notify_all();
-      continue;
-    }
     // Replay what earlier runs spooled, between live batches, while the backend answers.
     if (s->spool && s->replay_pending && !s->stop && s->queue.size() < max_batch &&
         s->flush_target <= s->taken) {
@@ -264,10 +320,9 @@ void run_worker(const std::shared_ptr<BatchState>& state) noexcept {
     }
     // Wait until a batch is due: full, flushed, stopping, or its delay expired.
     for (;;) {
-      if (s->stop || s->flush_target > s->taken || s->queue.size() >= max_batch ||
-          !s->overflow.empty()) {
-        break;
-      }
+      // (A flush waits for the spill thread too, which needs nothing from this one.)
+      const bool flushing = s->flush_target > s->taken && !s->queue.empty();
+      if (s->stop || flushing || s->queue.size() >= max_batch) break;
       if (s->queue.empty()) {
         s->work_cv.wait(lock);
       } else if (Clock::now() >= s->batch_due) {
@@ -276,7 +331,6 @@ void run_worker(const std::shared_ptr<BatchState>& state) noexcept {
         s->work_cv.wait_until(lock, s->batch_due);
       }
     }
-    if (!s->overflow.empty()) continue;
     if (s->queue.empty()) {
       if (s->stop) break;
       continue;
@@ -407,9 +461,14 @@ BatchProcessor::BatchProcessor(std::unique_ptr<Exporter> exporter, Resource reso
   options.max_export_batch_size = std::min(options.max_export_batch_size, options.max_queue_size);
   state_ = std::make_shared<detail::BatchState>(std::move(exporter), std::move(resource),
                                                 std::move(scope), options, std::move(spool));
-  // The thread owns a reference to the state, so detaching it after a timed-out shutdown
-  // cannot leave it touching freed memory.
+  // The threads own a reference to the state, so detaching them after a timed-out shutdown
+  // cannot leave them touching freed memory.
   worker_ = std::thread([state = state_] { detail::run_worker(state); });
+  if (state_->spool) {
+    spiller_ = std::thread([state = state_] { detail::run_spiller(state); });
+  } else {
+    state_->spill_exited = true;
+  }
 }
 
 BatchProcessor::~BatchProcessor() {
@@ -420,8 +479,9 @@ BatchProcessor::~BatchProcessor() {
   const auto now = std::chrono::steady_clock::now();
   state_->exporter->cancel();
   shutdown_until(now, now + kDestructorGrace);
-  // A concurrent shutdown() cannot outlive the object, so the worker is ours to release.
+  // A concurrent shutdown() cannot outlive the object, so the threads are ours to release.
   if (worker_.joinable()) worker_.detach();
+  if (spiller_.joinable()) spiller_.detach();
 }
 
 void BatchProcessor::on_end(SpanData&& span) noexcept {
@@ -438,6 +498,7 @@ void BatchProcessor::on_end(SpanData&& span) noexcept {
   }
   const std::size_t bytes = detail::queued_bytes(packed);
   bool wake = false;
+  bool wake_spiller = false;
   {
     std::unique_lock lock(s.mu, std::defer_lock);
     detail::lock_spinning(lock);
@@ -458,11 +519,11 @@ void BatchProcessor::on_end(SpanData&& span) noexcept {
           wake = true;
         }
         wake = wake || s.queue.size() == o.max_export_batch_size;
-      } else if (s.spool && s.overflow.size() < o.max_queue_size &&
-                 (s.overflow.empty() || s.overflow_bytes + bytes <= o.max_queue_bytes)) {
-        s.overflow.push_back(std::move(span));
+      } else if (s.spool && (s.overflow.empty() || s.overflow_bytes + bytes <= o.max_queue_bytes)) {
+        // The buffer goes with the span: this thread's next one allocates a new one.
+        s.overflow.push_back(std::move(packed));
         s.overflow_bytes += bytes;
-        wake = true;
+        wake_spiller = s.overflow.size() == 1;
       } else {
         s.dropped_count.fetch_add(1, std::memory_order_relaxed);
         span.clear();
@@ -477,9 +538,10 @@ void BatchProcessor::on_end(SpanData&& span) noexcept {
     s.queued_count.fetch_add(1, std::memory_order_relaxed);
   }
   span.clear();
-  // Only the transitions the worker waits for: first span (to arm the delay), full batch,
-  // overflow.
+  // Only the transitions the threads wait for: first span (to arm the delay), full batch,
+  // first span of the overflow.
   if (wake) s.work_cv.notify_one();
+  if (wake_spiller) s.spill_cv.notify_one();
 }
 
 bool BatchProcessor::force_flush(std::chrono::milliseconds timeout) noexcept {
@@ -526,31 +588,30 @@ bool BatchProcessor::shutdown_until(std::chrono::steady_clock::time_point drain_
     s.stopping.store(true, std::memory_order_relaxed);
     s.stop_deadline = drain_deadline;
     s.work_cv.notify_one();
-    exited = s.done_cv.wait_until(lock, wait_deadline, [&] { return s.exited; });
-    if (!exited && s.spooling) {
+    s.spill_cv.notify_one();
+    const auto both_exited = [&] { return s.exited && s.spill_exited; };
+    exited = s.done_cv.wait_until(lock, wait_deadline, both_exited);
+    if (!exited && (s.spooling || s.spilling)) {
       s.done_cv.wait_until(lock, wait_deadline + kSpoolGrace,
-                           [&] { return s.exited || !s.spooling; });
-      exited = s.exited;
+                           [&] { return both_exited() || (!s.spooling && !s.spilling); });
+      exited = both_exited();
     }
     complete = s.resolved == s.accepted;
     if (!exited) {
-      // The exporter is stuck, or the worker never got its turn: what it still holds is ours
+      // The exporter is stuck, or a thread never got its turn: what they still hold is ours
       // to keep now — the queue, the overflow and the batch in flight (should that export
       // succeed after all, the spooled copy is a duplicate, which the stable span ids make
-      // recognisable). Taken under the same lock as the wait, so the worker cannot take the
-      // queue in between and still be writing it when we return.
+      // recognisable). Taken under the same lock as the wait, so neither thread can take them
+      // in between and still be writing them when we return.
+      n = s.queue.size() + s.overflow.size();
       try {
-        left = detail::take_all(s);
-        auto more = detail::take_all(s.overflow, s.overflow_bytes);
-        left.insert(left.end(), std::make_move_iterator(more.begin()),
-                    std::make_move_iterator(more.end()));
+        left = detail::take_all(s, /*with_overflow=*/true);
       } catch (...) {
         detail::drop_queued(s, s.queue.size());
         s.dropped_count.fetch_add(s.overflow.size(), std::memory_order_relaxed);
         s.overflow.clear();
         s.overflow_bytes = 0;
       }
-      n = left.size();
       s.taken += n;
       // Without a spool there is nowhere to keep it: the worker counts it when it returns.
       if (s.spool && s.in_flight && !s.in_flight_claimed) {
@@ -562,6 +623,7 @@ bool BatchProcessor::shutdown_until(std::chrono::steady_clock::time_point drain_
   }
   if (exited) {
     worker_.join();
+    if (spiller_.joinable()) spiller_.join();
   } else {
     // Abort the stuck transfer and let the worker finish on its own time.
     s.exporter->cancel();
@@ -573,7 +635,9 @@ bool BatchProcessor::shutdown_until(std::chrono::steady_clock::time_point drain_
       complete = s.resolved == s.accepted;
       s.done_cv.notify_all();
     }
+    // Either may have exited, but detaching is as good as joining then.
     worker_.detach();
+    if (spiller_.joinable()) spiller_.detach();
   }
   std::lock_guard guard(shutdown_mu_);
   shutdown_result_ = exited && complete;

@@ -23,7 +23,8 @@ Settings (environment):
     OpenTelemetry SDK's 2048 overflows within a burst of spans from a few
     threads; memory is bounded by the byte cap below either way).
 ``CHAOSTRACING_MAX_QUEUE_BYTES``
-    The same, in bytes, default 32 MiB. Past either cap, spans go to the spool.
+    The same, in bytes, default 32 MiB. Past either cap, spans go to the spool,
+    written by a thread of its own; at most this many bytes more wait for it.
 ``CHAOSTRACING_FLUSH_TIMEOUT_MS``
     How long the end of the run may spend delivering the last spans before it
     spools them; default: the export timeout.

@@ -4,11 +4,12 @@
 // (after the transport's retries), spans past the queue's caps and spans still queued at the
 // shutdown deadline are written to the spool, and the export thread replays what earlier runs
 // spooled for the same destination. on_end() is thread-safe and never blocks on I/O (spans
-// past the caps wait in an overflow list, as large as the queue, that the export thread
-// spools). force_flush() and shutdown() are thread-safe and never wait past their timeout,
-// even when the exporter hangs (the worker is then cancelled and detached, and the caller
-// spools what it held). The constructor throws std::invalid_argument for a null exporter or
-// zero sizes; nothing else throws.
+// past the queue's caps wait in an overflow of up to max_queue_bytes, which a spill thread of
+// its own writes to the spool as it fills, whatever the export thread is waiting for).
+// force_flush() and shutdown() are thread-safe and never wait past their timeout, even when the
+// exporter hangs (the worker is then cancelled and detached, and the caller spools what it held).
+// The constructor throws std::invalid_argument for a null exporter or zero sizes; nothing else
+// throws.
 #pragma once
 
 #include <chrono>
@@ -38,7 +39,8 @@ struct BatchOptions {
   std::chrono::milliseconds schedule_delay{1000};
   // Upper bound for one export_batch() call.
   std::chrono::milliseconds export_timeout{10000};
-  // Estimated bytes (span_size_bytes()) the queue may hold, besides max_queue_size spans.
+  // Estimated bytes (span_size_bytes()) the queue may hold, besides max_queue_size spans; and,
+  // with a spool, what its overflow may hold on the way to the spool.
   std::size_t max_queue_bytes = 32u << 20;
 };
 
@@ -105,6 +107,7 @@ class BatchProcessor {
 
   std::shared_ptr<detail::BatchState> state_;
   std::thread worker_;
+  std::thread spiller_;  // only with a spool
   // Serialises shutdown() callers. A plain mutex plus a phase, not std::timed_mutex: a second
   // caller must wait with its own deadline, and TSan mis-tracks pthread_mutex_clocklock.
   std::mutex shutdown_mu_;

@@ -111,7 +111,7 @@ void bind_spool(nb::module_& m) {
           [](PySpool* self, const std::string& path, std::int64_t max_bytes) {
             new (self) PySpool{open_spool(path, max_bytes)};
           },
-          nb::arg("path"), nb::kw_only(), nb::arg("max_bytes") = std::int64_t{256} << 20)
+          nb::arg("path"), nb::kw_only(), nb::arg("max_bytes") = std::int64_t{512} << 20)
       .def("directory", [](const PySpool& self) { return self.spool->directory().string(); })
       .def(
           "append",

@@ -358,7 +358,7 @@ class Spool:
     """The on-disk spool of batches that could not be delivered: a private directory
     (0700, files 0600) of CRC-framed, fsync'd records, replayed at-least-once."""
 
-    def __init__(self, path: str, *, max_bytes: int = 268435456) -> None:
+    def __init__(self, path: str, *, max_bytes: int = 536870912) -> None:
         """Opens (creating it if needed) the spool directory.
 
         Raises:

@@ -17,7 +17,8 @@ Settings (environment):
     The spool directory; default ``${XDG_CACHE_HOME:-~/.cache}/chaostracing/spool``
     (mode 0700, files 0600). ``off`` disables spooling.
 ``CHAOSTRACING_SPOOL_MAX_BYTES``
-    The spool's size on disk, default 256 MiB; past it, spans are dropped (counted).
+    The spool's size on disk, default 512 MiB (a burst of a million spans
+    takes 300 MB); past it, spans are dropped (counted).
 ``OTEL_BSP_MAX_QUEUE_SIZE``
     Spans held in memory while the backend is slow, default 32768 (the
     OpenTelemetry SDK's 2048 overflows within a burst of spans from a few
@@ -68,7 +69,7 @@ class DeliverySettings:
 
     #: None when spooling is off.
     spool_dir: str | None
-    spool_max_bytes: int = 256 * _MIB
+    spool_max_bytes: int = 512 * _MIB
     max_queue_size: int = _DEFAULT_QUEUE
     max_queue_bytes: int = 32 * _MIB
     #: None: the export timeout.
@@ -110,7 +111,7 @@ def settings(environ: Mapping[str, str] | None = None) -> DeliverySettings:
     flush = environ.get("CHAOSTRACING_FLUSH_TIMEOUT_MS", "").strip()
     return DeliverySettings(
         spool_dir=spool_dir,
-        spool_max_bytes=_positive(environ, "CHAOSTRACING_SPOOL_MAX_BYTES", 256 * _MIB, errors),
+        spool_max_bytes=_positive(environ, "CHAOSTRACING_SPOOL_MAX_BYTES", 512 * _MIB, errors),
         max_queue_size=_positive(environ, "OTEL_BSP_MAX_QUEUE_SIZE", _DEFAULT_QUEUE, errors),
         max_queue_bytes=_positive(environ, "CHAOSTRACING_MAX_QUEUE_BYTES", 32 * _MIB, errors),
         flush_timeout_ms=(

@@ -79,7 +79,7 @@ DecodedSpoolRecords decode_spool_records(std::string_view bytes, std::size_t fro
 struct SpoolOptions {
   std::filesystem::path directory;
   // All segments together; an append that would pass it fails ("spool full").
-  std::uint64_t max_bytes = 256ull << 20;
+  std::uint64_t max_bytes = 512ull << 20;
   // A writer starts a new segment past this size.
   std::uint64_t max_segment_bytes = 4ull << 20;
 };

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
 import json
 import logging
 import os
@@ -52,6 +53,8 @@ def timed_hooks(spent: dict[str, float]) -> None:
     """Wraps the control's hooks (chaoslib looks them up by name at each call)."""
 
     def wrap(name: str, hook: Callable[..., Any]) -> Callable[..., Any]:
+        # With the hook's signature, from which chaoslib decides what to pass it.
+        @functools.wraps(hook)
         def timed(*args: Any, **kwargs: Any) -> Any:
             start = time.perf_counter()
             try:

@@ -198,7 +198,15 @@ def replay_spool() -> tuple[float, int]:
     """`chaos trace replay` of this run's spool: seconds taken and exit code."""
     start = time.perf_counter()
     proc = subprocess.run(
-        [str(OURS_PY.parent / "chaos"), "trace", "replay", os.environ["CHAOSTRACING_SPOOL_DIR"]],
+        [
+            str(OURS_PY.parent / "chaos"),
+            "--no-version-check",
+            "--log-file",
+            os.devnull,  # not a chaostoolkit.log in the caller's directory
+            "trace",
+            "replay",
+            os.environ["CHAOSTRACING_SPOOL_DIR"],
+        ],
         capture_output=True,
         timeout=_timeout_s,
     )

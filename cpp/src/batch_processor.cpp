@@ -52,10 +52,6 @@ void lock_spinning(std::unique_lock<std::mutex>& lock) {
   lock.lock();
 }
 
-// Spans per spool record the spill thread writes: records of ~1.2 MB, each replayed later as
-// one export request.
-constexpr std::size_t kSpillRecordSpans = 4096;
-
 // Spooled records replayed per step, between live batches, so old runs never hold up this one
 // for long.
 constexpr std::size_t kReplayRecordsPerStep = 8;
@@ -199,7 +195,8 @@ void spool_unlocked(std::unique_lock<std::mutex>& lock, BatchState& s,
   s.done_cv.notify_all();
 }
 
-// Spools the packed spans in records of kSpillRecordSpans, made durable together by one sync
+// Spools the packed spans in records of max_export_batch_size spans (a record is replayed as
+// one export request: the size of a live one), made durable together by one sync
 // at the end, and counts each span spooled or dropped. `spans` and `record` are storage kept
 // from one spill to the next: spans are unpacked and records encoded into memory that is
 // already there. Called without the lock.
@@ -210,8 +207,9 @@ void spill(BatchState& s, const std::vector<std::string>& packed, std::vector<Sp
                                      std::chrono::system_clock::now().time_since_epoch())
                                      .count());
   std::uint64_t spooled = 0;
-  for (std::size_t at = 0; at < packed.size(); at += kSpillRecordSpans) {
-    const std::size_t chunk = std::min(kSpillRecordSpans, packed.size() - at);
+  const std::size_t per_record = s.options.max_export_batch_size;
+  for (std::size_t at = 0; at < packed.size(); at += per_record) {
+    const std::size_t chunk = std::min(per_record, packed.size() - at);
     std::size_t count = 0;
     bool kept = false;
     try {

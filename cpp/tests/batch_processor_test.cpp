@@ -338,6 +338,13 @@ TEST(BatchProcessor, QueueOverflowGoesToTheSpoolNotAway) {
   }
   EXPECT_EQ(f.processor.stats().spooled, 92u);
   EXPECT_EQ(f.processor.stats().exported, 0u);
+  // In records no larger than a live batch: each is replayed as one export request.
+  std::uint32_t in_records = 0;
+  for (const auto& record : Spool({.directory = tmp.path()}).pending()) {
+    EXPECT_LE(record.span_count, 4u);
+    in_records += record.span_count;
+  }
+  EXPECT_EQ(in_records, 92u);
   f.log->release();
   EXPECT_TRUE(f.processor.shutdown(milliseconds(10000)));
   const auto stats = f.processor.stats();

@@ -3,12 +3,12 @@
 // One private directory (0700, files 0600) of append-only segment files, one per writer and
 // destination; each record is framed with its length and a CRC32, written whole and fsync'd
 // (at once, or with others in one sync()), so a torn write (crash, full disk) only ever loses
-// the records not yet synced. Replay hands
-// records oldest first to a callback and removes each only once it was delivered (or
-// rejected for good): delivery is at-least-once. flock() keeps two replays apart and keeps a
-// replay off segments a live process is still writing. Thread-safe; append() and replay() do
-// not block each other. Only the constructor throws (std::system_error for a directory that
-// cannot be created or is not private to this user); failures are false plus last_error().
+// the records not yet synced. Replay hands records oldest first to a callback and removes
+// each only once it was delivered (or rejected for good): delivery is at-least-once. flock()
+// keeps two replays apart and keeps a replay off segments a live process is still writing.
+// Thread-safe; append() and replay() do not block each other. Only the constructor throws
+// (std::system_error for a directory that cannot be created or is not private to this user);
+// failures are false plus last_error().
 #pragma once
 
 #include <atomic>

@@ -12,16 +12,13 @@ native tracer falls back to the lifecycle's span of the thread.
 
 from __future__ import annotations
 
-import contextlib
-import importlib.abc
-import importlib.machinery
 import importlib.util
 import logging
 import sys
 import threading
-from collections.abc import Callable, Sequence
-from types import ModuleType
 from typing import Any
+
+from chaostracing import post_import
 
 __all__ = ["ContextBinding", "available", "install", "installed"]
 
@@ -54,7 +51,7 @@ def install() -> None:
         return
     with _lock:
         if _API not in sys.modules and not _hooked:
-            sys.meta_path.insert(0, _AfterImport(_API, _install_now))
+            post_import.when_imported(_API, _install_now)
             _hooked = True
             return
     if _API in sys.modules:
@@ -80,57 +77,6 @@ def _install_now() -> None:
         )
         return
     trace_api.set_tracer_provider(TracerProvider())
-
-
-class _AfterImport(importlib.abc.MetaPathFinder):
-    """Runs a callback once the named module has been executed (a post-import hook)."""
-
-    def __init__(self, name: str, callback: Callable[[], None]) -> None:
-        self._name = name
-        self._callback = callback
-        self._finding = threading.local()
-
-    def find_spec(
-        self,
-        fullname: str,
-        path: Sequence[str] | None,
-        target: ModuleType | None = None,
-    ) -> importlib.machinery.ModuleSpec | None:
-        if fullname != self._name or getattr(self._finding, "active", False):
-            return None
-        self._finding.active = True
-        try:  # the spec the other finders give, its loader wrapped
-            spec = importlib.util.find_spec(fullname)
-        finally:
-            self._finding.active = False
-        if spec is None or spec.loader is None:
-            return None
-        spec.loader = _ThenCall(spec.loader, self._done)
-        return spec
-
-    def _done(self) -> None:
-        with contextlib.suppress(ValueError):
-            sys.meta_path.remove(self)
-        try:
-            self._callback()
-        except Exception:  # never fail the import of someone else's module
-            logger.debug("chaostracing: OpenTelemetry install failed", exc_info=True)
-
-
-class _ThenCall(importlib.abc.Loader):
-    def __init__(self, loader: Any, then: Callable[[], None]) -> None:
-        self._loader = loader
-        self._then = then
-
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
-        return self._loader.create_module(spec)  # type: ignore[no-any-return]
-
-    def exec_module(self, module: ModuleType) -> None:
-        self._loader.exec_module(module)
-        self._then()
-
-    def __getattr__(self, name: str) -> Any:  # get_resource_reader, is_package...
-        return getattr(self._loader, name)
 
 
 class ContextBinding:

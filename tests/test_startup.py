@@ -1,6 +1,6 @@
 """What a traced run loads: gRPC's shared libraries only when it exports over
 gRPC (they take longer to load than the rest of the run's start), and the
-OpenTelemetry API only once something imports it."""
+OpenTelemetry and OpenTracing APIs only once something imports them."""
 
 from __future__ import annotations
 
@@ -54,6 +54,32 @@ def test_the_opentelemetry_api_is_served_from_the_moment_something_imports_it(tm
     assert out.split() == ["False", "True", "True"]
     (late,) = [s for s in read_trace_file(path) if s.name == "late"]
     assert late.attributes["otel.scope.name"] == "late.extension"
+
+
+LAZY_OPENTRACING = """
+import sys
+import chaostracing.control
+from chaostracing import config, runtime
+
+run = runtime.configure(config.resolve({"provider": "file", "path": sys.argv[1]}, {}))
+print("opentracing" in sys.modules)
+import opentracing  # an extension imports the API mid-run
+
+tracer = opentracing.global_tracer()
+print(type(tracer).__module__)
+with tracer.start_active_span("late"):
+    pass
+runtime.finish()
+"""
+
+
+def test_the_opentracing_api_is_served_from_the_moment_something_imports_it(tmp_path):
+    from chaostracing.trace_file import read_trace_file
+
+    path = tmp_path / "t.jsonl"
+    out = python_script(LAZY_OPENTRACING, str(path))
+    assert out.split() == ["False", "chaostracing.opentracing_api"]
+    assert [s.name for s in read_trace_file(path) if s.name == "late"] == ["late"]
 
 
 def test_the_version_is_the_distributions():

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "chaostracing/clock.hpp"
 #include "chaostracing/encode/otlp_proto.hpp"
 #include "chaostracing/encode/otlp_proto_decode.hpp"
 #include "detail/packed_span.hpp"
@@ -165,23 +166,45 @@ void drop_queued(BatchState& s, std::size_t n) noexcept {
   }
 }
 
+// Appends spans to the spool in records of max_export_batch_size spans (a record is replayed
+// as one export request: the size of a live one), each framed and encoded in place in
+// `record` (storage a caller may keep from one call to the next), not yet synced. Returns how
+// many spans were written; the others could not be (out of memory, spool full or failing).
+std::uint64_t append_records(BatchState& s, std::span<const SpanData> spans, std::string& record,
+                             std::uint64_t created_unix_nano) noexcept {
+  std::uint64_t written = 0;
+  const std::size_t per_record = s.options.max_export_batch_size;
+  for (std::size_t at = 0; at < spans.size(); at += per_record) {
+    const auto part = spans.subspan(at, std::min(per_record, spans.size() - at));
+    try {
+      start_spool_record(record, s.destination, static_cast<std::uint32_t>(part.size()),
+                         created_unix_nano);
+      encode_otlp_proto(part, s.resource, s.scope, record);
+      finish_spool_record(record);
+      if (s.spool->append_encoded(s.destination, record, SpoolSync::kLater)) written += part.size();
+    } catch (...) {  // out of memory, or a record past kSpoolMaxRecordBytes
+    }
+  }
+  return written;
+}
+
+// Makes what append_records() wrote durable, and counts `total` spans spooled or dropped.
+void sync_and_count(BatchState& s, std::uint64_t total, std::uint64_t written) noexcept {
+  // Records whose sync failed may or may not be on disk: counted dropped, the cautious side.
+  if (!s.spool->sync()) written = 0;
+  s.spooled_count.fetch_add(written, std::memory_order_relaxed);
+  s.dropped_count.fetch_add(total - written, std::memory_order_relaxed);
+}
+
 // Writes spans to the spool, or counts them dropped. Called without the lock held.
 void keep_or_drop(BatchState& s, std::span<const SpanData> spans) noexcept {
   if (spans.empty()) return;
-  bool kept = false;
-  if (s.spool) {
-    try {
-      kept = s.spool->append(SpoolRecord{
-          .destination = s.destination,
-          .span_count = static_cast<std::uint32_t>(spans.size()),
-          .created_unix_nano = 0,
-          .payload = encode_otlp_proto(spans, s.resource, s.scope),
-      });
-    } catch (...) {
-      kept = false;
-    }
+  if (!s.spool) {
+    s.dropped_count.fetch_add(spans.size(), std::memory_order_relaxed);
+    return;
   }
-  (kept ? s.spooled_count : s.dropped_count).fetch_add(spans.size(), std::memory_order_relaxed);
+  std::string record;
+  sync_and_count(s, spans.size(), append_records(s, spans, record, now_unix_nano()));
 }
 
 // keep_or_drop() from the worker, which holds `lock` on s.mu.
@@ -195,48 +218,28 @@ void spool_unlocked(std::unique_lock<std::mutex>& lock, BatchState& s,
   s.done_cv.notify_all();
 }
 
-// Spools the packed spans in records of max_export_batch_size spans (a record is replayed as
-// one export request: the size of a live one), made durable together by one sync
-// at the end, and counts each span spooled or dropped. `spans` and `record` are storage kept
-// from one spill to the next: spans are unpacked and records encoded into memory that is
-// already there. Called without the lock.
+// Spools the packed spans (append_records()), unpacked a record's worth at a time, and counts
+// each spooled or dropped. `spans` and `record` are storage kept from one spill to the next:
+// spans are unpacked and records encoded into memory that is already there. Called without
+// the lock.
 void spill(BatchState& s, const std::vector<std::string>& packed, std::vector<SpanData>& spans,
            std::string& record) noexcept {
-  const auto created =
-      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count());
-  std::uint64_t spooled = 0;
+  const std::uint64_t created = now_unix_nano();
   const std::size_t per_record = s.options.max_export_batch_size;
+  std::uint64_t written = 0;
   for (std::size_t at = 0; at < packed.size(); at += per_record) {
     const std::size_t chunk = std::min(per_record, packed.size() - at);
-    std::size_t count = 0;
-    bool kept = false;
+    std::size_t count = 0;  // a span that does not unpack is dropped
     try {
       if (spans.size() < chunk) spans.resize(chunk);
       for (std::size_t i = at; i < at + chunk; ++i) {
         if (unpack_span(packed[i], spans[count])) ++count;
       }
-      kept = count == 0;
-      if (!kept) {
-        start_spool_record(record, s.destination, static_cast<std::uint32_t>(count), created);
-        encode_otlp_proto({spans.data(), count}, s.resource, s.scope, record);
-        finish_spool_record(record);
-        kept = s.spool->append_encoded(s.destination, record, SpoolSync::kLater);
-      }
-    } catch (...) {  // out of memory, or a record past kSpoolMaxRecordBytes
-      kept = false;
+    } catch (...) {  // out of memory: what was unpacked still goes
     }
-    if (kept) {
-      spooled += count;
-      s.dropped_count.fetch_add(chunk - count, std::memory_order_relaxed);
-    } else {
-      s.dropped_count.fetch_add(chunk, std::memory_order_relaxed);
-    }
+    written += append_records(s, {spans.data(), count}, record, created);
   }
-  // Records whose sync failed may or may not be on disk: counted dropped, the cautious side.
-  (s.spool->sync() ? s.spooled_count : s.dropped_count)
-      .fetch_add(spooled, std::memory_order_relaxed);
+  sync_and_count(s, packed.size(), written);
 }
 
 // The spill thread: spools the overflow as it fills, so that spans past the queue's caps wait

@@ -24,15 +24,22 @@ __all__ = ["when_imported"]
 
 logger = logging.getLogger("chaostoolkit")
 
+_lock = threading.Lock()
+_pending: set[tuple[str, Callable[[], None]]] = set()
+
 
 def when_imported(name: str, callback: Callable[[], None]) -> None:
     """Call ``callback`` now if module ``name`` is loaded, else right after it
-    is (once). A callback that raises is logged at debug level, never raised
-    into the importer."""
-    if name in sys.modules:
-        _call(name, callback)
-        return
-    sys.meta_path.insert(0, _AfterImport(name, callback))
+    is — once, however many times the same pair was registered meanwhile. A
+    callback that raises is logged at debug level, never raised into the
+    importer."""
+    with _lock:
+        if name not in sys.modules:
+            if (name, callback) not in _pending:
+                _pending.add((name, callback))
+                sys.meta_path.insert(0, _AfterImport(name, callback))
+            return
+    _call(name, callback)
 
 
 def _call(name: str, callback: Callable[[], None]) -> None:
@@ -69,8 +76,10 @@ class _AfterImport(importlib.abc.MetaPathFinder):
         return spec
 
     def _done(self) -> None:
-        with contextlib.suppress(ValueError):
-            sys.meta_path.remove(self)
+        with _lock:
+            _pending.discard((self._name, self._callback))
+            with contextlib.suppress(ValueError):
+                sys.meta_path.remove(self)
         _call(self._name, self._callback)
 
 

@@ -43,7 +43,6 @@ _config: TracingConfig | None = None
 _signals: SignalWatch | None = None
 _references = 0
 _atexit_registered = False
-_opentracing_hooked = False
 
 
 def active() -> RunTracer | None:
@@ -211,7 +210,9 @@ def configure(
         )
         # Spans other extensions make through the OpenTelemetry API join this run.
         _core.set_api_run(pipeline, content.redactor.native, _run.open_spans)
-        _serve_opentracing()
+        # OpenTracing's global tracer is ours from the moment something imports the API (its
+        # import costs a run ~2 ms, which most runs, with no extension using it, never need).
+        post_import.when_imported("opentracing", _install_opentracing)
         _config = config
         _signals = SignalWatch(_run.interrupted)
         if event_registry is not None:
@@ -221,18 +222,6 @@ def configure(
             atexit.register(_at_exit)
             _atexit_registered = True
         return _run
-
-
-def _serve_opentracing() -> None:
-    """OpenTracing's global tracer is ours: now if the API is loaded, else the
-    moment something imports it (its import costs a run ~2 ms, which most runs,
-    with no extension using OpenTracing, never need)."""
-    global _opentracing_hooked
-    if "opentracing" in sys.modules:
-        _install_opentracing()
-    elif not _opentracing_hooked:
-        _opentracing_hooked = True
-        post_import.when_imported("opentracing", _install_opentracing)
 
 
 def _install_opentracing() -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import sys
 import threading
 from typing import Any
 
@@ -27,7 +26,6 @@ logger = logging.getLogger("chaostoolkit")
 _API = "opentelemetry.trace"
 _lock = threading.Lock()
 _installed = False
-_hooked = False
 
 
 def available() -> bool:
@@ -46,16 +44,8 @@ def installed() -> bool:
 def install() -> None:
     """Make chaostracing the API's global tracer provider, now if the API is
     loaded, else as soon as it is (idempotent)."""
-    global _hooked
-    if _installed or not available():
-        return
-    with _lock:
-        if _API not in sys.modules and not _hooked:
-            post_import.when_imported(_API, _install_now)
-            _hooked = True
-            return
-    if _API in sys.modules:
-        _install_now()
+    if not _installed and available():
+        post_import.when_imported(_API, _install_now)
 
 
 def _install_now() -> None:

@@ -19,7 +19,10 @@ if [[ ! -x "$ROOT/.venv/bin/python" ]]; then
   "$PYTHON" -m venv "$ROOT/.venv"
 fi
 VENV_PY="$ROOT/.venv/bin/python"
-"$VENV_PY" -m pip install -q --disable-pip-version-check "scikit-build-core>=0.10" "nanobind>=2.13"
+# wheel: without build isolation, dependencies published only as sdists
+# (opentracing) are built with the venv's own setuptools, which in Debian 12's
+# Python (setuptools 65) cannot make a wheel without it.
+"$VENV_PY" -m pip install -q --disable-pip-version-check "scikit-build-core>=0.10" "nanobind>=2.13" wheel
 echo "bootstrap: building and installing chaostracing (C++ core + bindings)"
 # No build isolation: the build folder (build/<wheel tag>) is then reused and
 # rebuilds are incremental.

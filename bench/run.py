@@ -220,20 +220,21 @@ class Table:
     def __init__(self, title: str, unit: str, target: str, lower_is_better: bool = True) -> None:
         self.title, self.unit, self.target = title, unit, target
         self.lower_is_better = lower_is_better
-        self.rows: list[tuple[str, float | None, str]] = []
+        self.rows: list[tuple[str, float | None, str, bool]] = []
 
-    def add(self, who: str, value: float | None, note: str = "") -> None:
-        self.rows.append((who, value, note))
+    def add(self, who: str, value: float | None, note: str = "", ratio: bool = True) -> None:
+        """``ratio=False``: a row that is not a contender (a part of ours), shown without one."""
+        self.rows.append((who, value, note, ratio))
 
     def print(self) -> None:
         print(f"\n## {self.title}  (target: {self.target})")
-        ours = next((v for w, v, _ in self.rows if w == "ours"), None)
+        ours = next((v for w, v, _, _ in self.rows if w == "ours"), None)
         print(f"| {'contender':<20} | {self.unit:>14} | {'ours is':>10} | note")
         print(f"|{'-' * 22}|{'-' * 16}|{'-' * 12}|------")
-        for who, value, note in self.rows:
+        for who, value, note, with_ratio in self.rows:
             shown = NOT_AVAILABLE if value is None else f"{value:,.3f}"
             ratio = ""
-            if who != "ours" and value and ours:
+            if with_ratio and who != "ours" and value and ours:
                 factor = value / ours if self.lower_is_better else ours / value
                 ratio = f"{factor:,.1f}x"
             print(f"| {LABEL.get(who, who):<20} | {shown:>14} | {ratio:>10} | {note}")
@@ -478,6 +479,7 @@ def cpp_bench(short: bool) -> None:
             "ns per span (per item for batches); "
             "opentelemetry-cpp: no library to link here, "
             "perf.md: 226 ns bare span, 700-975 ns with 5 attrs",
+            True,
         ),
     )
     table.print()
@@ -528,54 +530,76 @@ def experiment_overhead(short: bool) -> None:
         for i in range(n)
     ]
     experiment: dict[str, Any] = {"title": "bench", "description": "bench", "method": method}
-    walls: dict[bool, list[float]] = {False: [], True: []}
+    modules = {"none": "", "noop": "noop_control", "ours": "chaostracing.control"}
+    walls: dict[str, list[float]] = {kind: [] for kind in modules}
     # A `chaos run` takes ~0.3 s here and varies by tens of ms from run to run, the size of
-    # what is measured: pairs, interleaved, and the median of their differences.
-    pairs = 3 if short else 9
+    # what is measured: rounds of one run each, interleaved, and the median of the
+    # differences within a round. The no-op control (bench/noop_control.py) is what chaoslib
+    # itself spends on any control: two DEBUG lines written and flushed to the log file per
+    # hook call, the declaration deep-copied, the hook's signature inspected.
+    rounds = 3 if short else 9
+    env = {**os.environ, "PYTHONPATH": str(BENCH)}  # the same for all three: noop_control
     with tempfile.TemporaryDirectory(prefix="chaostracing-bench-") as tmp:
-        for traced in (False, True) * pairs:
-            exp = dict(experiment)
-            if traced:
-                exp["controls"] = [
-                    {
-                        "name": "tracing",
-                        "provider": {"type": "python", "module": "chaostracing.control"},
-                    }
-                ]
-            path = Path(tmp) / "experiment.json"
-            path.write_text(json.dumps(exp))
-            start = time.perf_counter()
-            proc = subprocess.run(
-                [
-                    str(chaos),
-                    "--no-version-check",
-                    "--log-file",
-                    f"{tmp}/chaos.log",
-                    "run",
-                    "--journal-path",
-                    f"{tmp}/journal.json",
-                    "--no-verify-tls",
-                    str(path),
-                ],
-                capture_output=True,
-                text=True,
-                cwd=tmp,
-            )
-            wall = time.perf_counter() - start
-            if proc.returncode != 0:
-                table.add("ours", None, "chaos run failed: " + proc.stderr.strip()[-200:])
-                table.print()
-                return
-            walls[traced].append(wall)
-    differences = sorted(t - f for f, t in zip(walls[False], walls[True], strict=True))
-    added = differences[len(differences) // 2] / n * 1e6
+        for _ in range(rounds):
+            for kind, module in modules.items():
+                exp = dict(experiment)
+                if module:
+                    exp["controls"] = [
+                        {"name": "tracing", "provider": {"type": "python", "module": module}}
+                    ]
+                path = Path(tmp) / "experiment.json"
+                path.write_text(json.dumps(exp))
+                start = time.perf_counter()
+                proc = subprocess.run(
+                    [
+                        str(chaos),
+                        "--no-version-check",
+                        "--log-file",
+                        f"{tmp}/chaos.log",
+                        "run",
+                        "--journal-path",
+                        f"{tmp}/journal.json",
+                        "--no-verify-tls",
+                        str(path),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    cwd=tmp,
+                    env=env,
+                )
+                wall = time.perf_counter() - start
+                if proc.returncode != 0:
+                    table.add("ours", None, f"chaos run failed: {proc.stderr.strip()[-200:]}")
+                    table.print()
+                    return
+                walls[kind].append(wall)
+
+    def per_activity(more: str, less: str) -> tuple[float, list[float]]:
+        differences = sorted(m - s for m, s in zip(walls[more], walls[less], strict=True))
+        return differences[len(differences) // 2] / n * 1e6, differences
+
+    added, differences = per_activity("ours", "none")
     table.add(
         "ours",
         added,
-        f"median of {pairs} interleaved pairs of runs (without the control: best "
-        f"{min(walls[False]):.3f} s; pairs differ by {differences[0] * 1e3:.0f} to "
+        f"median of {rounds} interleaved rounds (without a control: best "
+        f"{min(walls['none']):.3f} s; rounds differ by {differences[0] * 1e3:.0f} to "
         f"{differences[-1] * 1e3:.0f} ms); includes the once-per-run import, configuration, "
         "report and exit flush",
+    )
+    chaoslib_share, _ = per_activity("noop", "none")
+    table.add(
+        "no-op control",
+        chaoslib_share,
+        "chaoslib's own cost of calling any control (bench/noop_control.py), same rounds",
+        ratio=False,
+    )
+    beyond, _ = per_activity("ours", "noop")
+    table.add(
+        "ours beyond no-op",
+        beyond,
+        "what the control adds on top of chaoslib's own cost, same rounds",
+        ratio=False,
     )
     table.print()
 

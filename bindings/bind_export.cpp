@@ -31,9 +31,15 @@ namespace {
   throw nb::python_error();
 }
 
-PyExporter make_file_exporter(const std::string& path, bool truncate) {
+PyExporter make_file_exporter(const std::string& path, bool truncate, std::int64_t keep_spans) {
+  if (keep_spans < 0) throw nb::value_error("keep_spans must not be negative");
   try {
-    return wrap(std::make_unique<FileExporter>(path, truncate));
+    auto written = keep_spans > 0
+                       ? std::make_shared<WrittenSpans>(static_cast<std::size_t>(keep_spans))
+                       : nullptr;
+    PyExporter exporter = wrap(std::make_unique<FileExporter>(path, truncate, written));
+    exporter.written = std::move(written);
+    return exporter;
   } catch (const std::system_error& e) {
     raise_os_error(e.code().value(), std::generic_category().message(e.code().value()), path);
   }
@@ -107,8 +113,9 @@ void bind_export(nb::module_& m) {
       });
 
   m.def("file_exporter", &make_file_exporter, nb::kw_only(), nb::arg("path"),
-        nb::arg("truncate") = true,
-        "Writes one OTLP/JSON ExportTraceServiceRequest per batch, one per line.\n\n"
+        nb::arg("truncate") = true, nb::arg("keep_spans") = 0,
+        "Writes one OTLP/JSON ExportTraceServiceRequest per batch, one per line; keeps\n"
+        "what it wrote, up to keep_spans spans, for Pipeline.written_spans().\n\n"
         "Raises OSError naming the path if the file cannot be opened.");
 
   m.def("otlp_http_exporter", &make_otlp_http_exporter, nb::kw_only(), nb::arg("endpoint"),

@@ -4,34 +4,9 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
-#include <type_traits>
-#include <variant>
-
 #include "bindings.hpp"
 
 namespace chaostracing::bindings {
-namespace {
-
-nb::object to_python(const AttributeValue& value) {
-  return std::visit(
-      [](const auto& v) -> nb::object {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, bool> ||
-                      std::is_same_v<T, std::int64_t> || std::is_same_v<T, double>) {
-          return nb::cast(v);
-        } else {
-          nb::list out;
-          // static_cast: std::vector<bool> yields proxies.
-          for (const auto& element : v) {
-            out.append(nb::cast(static_cast<typename T::value_type>(element)));
-          }
-          return out;
-        }
-      },
-      value);
-}
-
-}  // namespace
 
 void bind_redactor(nb::module_& m) {
   m.attr("REDACTED") = nb::str(Redactor::kMarker.data(), Redactor::kMarker.size());
@@ -56,7 +31,7 @@ void bind_redactor(nb::module_& m) {
           "clean",
           [](const PyRedactor& r, nb::handle value) -> nb::object {
             auto v = to_api_value(value, *r.redactor);
-            return v ? to_python(*v) : nb::none();
+            return v ? attribute_value_to_python(*v) : nb::none();
           },
           nb::arg("value").none(),
           "An attribute value as the OpenTelemetry API spans keep it (strings redacted,\n"

@@ -332,7 +332,7 @@ void init_pipeline(PyPipeline* self, PyExporter& exporter, nb::dict resource, nb
                                                     std::move(scope), options, shared_spool);
   // nanobind's protocol for a custom __init__: construct in place in the Python object.
   new (self) PyPipeline{std::move(processor), std::move(shared_spool), exporter.memory,
-                        exporter.description};
+                        exporter.written, exporter.description};
 }
 
 PySpan start_span(PyPipeline& self, nb::str name, PySpan* parent, std::optional<nb::bytes> trace_id,
@@ -499,6 +499,14 @@ void bind_span(nb::module_& m) {
            [](const PyPipeline& self) { return self.processor->rejection_error(); })
       .def("spool_error", [](const PyPipeline& self) { return self.processor->spool_error(); })
       .def("describe", [](const PyPipeline& self) { return self.description; })
+      .def(
+          "written_spans",
+          [](PyPipeline& self) -> nb::object {
+            return self.written ? written_spans_to_python(*self.written) : nb::none();
+          },
+          "What the file exporter wrote since the last call (file_exporter(keep_spans=N)),\n"
+          "as tuples in the field order of chaostracing.trace_file.Span; None when it kept\n"
+          "none or not all of it (more than N spans).")
       .def(
           "_take_encoded",
           [](PyPipeline& self, const std::string& kind, std::int64_t repeat) {

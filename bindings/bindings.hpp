@@ -14,6 +14,7 @@
 
 #include "chaostracing/batch_processor.hpp"
 #include "chaostracing/exporter.hpp"
+#include "chaostracing/file_exporter.hpp"
 #include "chaostracing/memory_exporter.hpp"
 #include "chaostracing/redactor.hpp"
 #include "chaostracing/span.hpp"
@@ -28,6 +29,7 @@ struct PyExporter {
   std::unique_ptr<Exporter> exporter;
   std::string description;
   std::shared_ptr<ExportedBatches> memory;  // set for _memory_exporter() only
+  std::shared_ptr<WrittenSpans> written;    // set for file_exporter(keep_spans=N > 0) only
 };
 
 // A spool opened from Python; shared with the Pipelines that write to it.
@@ -45,6 +47,7 @@ struct PyPipeline {
   std::shared_ptr<BatchProcessor> processor;
   std::shared_ptr<Spool> spool;
   std::shared_ptr<ExportedBatches> memory;
+  std::shared_ptr<WrittenSpans> written;
   std::string description;
 };
 
@@ -118,6 +121,12 @@ std::optional<AttributeValue> to_api_value(nb::handle value, const Redactor& red
 void add_api_attribute(AttributeList& attributes, nb::handle key, nb::handle value,
                        const Redactor& redactor, bool new_key = false);
 void add_api_attributes(AttributeList& attributes, nb::handle mapping, const Redactor& redactor);
+
+// The other way (written_spans.cpp): a value as Python holds it (sequences as lists).
+nb::object attribute_value_to_python(const AttributeValue& value);
+// A FileExporter's WrittenSpans as tuples in the field order of chaostracing.trace_file.Span,
+// or None when the exporter did not keep all it wrote (written_spans.cpp).
+nb::object written_spans_to_python(WrittenSpans& written);
 
 void bind_span(nb::module_& m);
 void bind_api(nb::module_& m);

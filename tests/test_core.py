@@ -11,6 +11,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 
 from chaostracing import _core
+from chaostracing.report import render_report
+from chaostracing.trace_file import read_trace_file, spans_from_rows
 from support import parse_otlp_json, spans_of
 
 EVERY_TYPE = {
@@ -176,6 +178,39 @@ def test_spans_ended_after_shutdown_are_dropped():
     assert pipeline.shutdown(1000)
     span.end()
     assert pipeline.stats()["dropped"] == 1
+
+
+def test_the_report_gets_from_the_file_exporter_the_very_spans_the_file_holds(tmp_path):
+    # The run's report is made from what the trace file's exporter kept, not from the file
+    # read back: every value type, event, status, kind and id must come out the same.
+    path = tmp_path / "trace.jsonl"
+    pipeline = _core.Pipeline(
+        _core.file_exporter(path=str(path), keep_spans=100),
+        resource={"service.name": "svc", "r": [1, 2]},
+        scope_version="1",
+    )
+    make_batch(pipeline)
+    backwards = pipeline.start_span("ends before it starts", start_time_ns=2_000)
+    backwards.end(1_000)
+    pipeline.shutdown(5000)
+    kept = spans_from_rows(pipeline.written_spans() or [])
+    assert len(kept) == 23
+    assert kept == read_trace_file(path)
+    assert render_report(kept) == render_report(read_trace_file(path))
+    assert pipeline.written_spans() == []  # handed over once
+
+
+def test_past_keep_spans_the_file_is_the_only_record(tmp_path):
+    path = tmp_path / "trace.jsonl"
+    pipeline = _core.Pipeline(_core.file_exporter(path=str(path), keep_spans=21))
+    make_batch(pipeline)  # 22 spans
+    pipeline.shutdown(5000)
+    assert pipeline.written_spans() is None
+    assert len(read_trace_file(path)) == 22
+    unkept = _core.Pipeline(_core.file_exporter(path=str(tmp_path / "other.jsonl")))
+    unkept.start_span("s").end()
+    unkept.shutdown(5000)
+    assert unkept.written_spans() is None
 
 
 def test_file_exporter_error_names_the_path(tmp_path):

@@ -6,12 +6,38 @@
 
 #include <cerrno>
 #include <system_error>
+#include <utility>
 
 #include "chaostracing/encode/otlp_json.hpp"
 
 namespace chaostracing {
 
-FileExporter::FileExporter(std::string path, bool truncate) : path_(std::move(path)) {
+void WrittenSpans::add(std::span<const SpanData> spans, const Resource& resource,
+                       const Scope& scope) noexcept {
+  std::lock_guard lock(mu_);
+  if (!complete_) return;
+  spans_ += spans.size();
+  try {
+    if (spans_ <= max_spans_) {
+      batches_.push_back({{spans.begin(), spans.end()}, resource, scope});
+      return;
+    }
+  } catch (const std::bad_alloc&) {
+    // Marked incomplete below: the report then reads the file.
+  }
+  complete_ = false;
+  batches_ = {};
+}
+
+std::optional<std::vector<ExportedBatch>> WrittenSpans::take() {
+  std::lock_guard lock(mu_);
+  if (!complete_) return std::nullopt;
+  spans_ = 0;
+  return std::exchange(batches_, {});
+}
+
+FileExporter::FileExporter(std::string path, bool truncate, std::shared_ptr<WrittenSpans> written)
+    : path_(std::move(path)), written_(std::move(written)) {
   int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
   if (truncate) flags |= O_TRUNC;
   fd_ = ::open(path_.c_str(), flags, 0644);
@@ -45,6 +71,7 @@ ExportResult FileExporter::export_batch(std::span<const SpanData> spans, const R
       }
       written += static_cast<std::size_t>(n);
     }
+    if (written_) written_->add(spans, resource, scope);
     return ExportResult::kSuccess;
   } catch (const std::exception& e) {
     set_last_error("write " + path_ + ": " + e.what());

@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <system_error>
 #include <vector>
@@ -102,6 +103,47 @@ TEST(FileExporter, FailsAfterShutdown) {
                                   std::chrono::steady_clock::time_point::max()),
             ExportResult::kFailure);
   EXPECT_NE(exporter.last_error().find("closed"), std::string::npos);
+}
+
+TEST(FileExporter, KeepsWhatItWroteForTheReport) {
+  TempDir dir;
+  auto written = std::make_shared<WrittenSpans>(10);
+  FileExporter exporter(dir.path() + "/t.jsonl", true, written);
+  const std::vector<SpanData> batch1{testing::make_span("a", 1), testing::make_span("b", 2)};
+  const std::vector<SpanData> batch2{testing::make_span("c", 3)};
+  const Resource resource{{{"service.name", std::string("svc")}}};
+  const Scope scope{"chaostracing", "1"};
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  ASSERT_EQ(exporter.export_batch(batch1, resource, scope, deadline), ExportResult::kSuccess);
+  ASSERT_EQ(exporter.export_batch(batch2, resource, scope, deadline), ExportResult::kSuccess);
+
+  auto kept = written->take();
+  ASSERT_TRUE(kept.has_value());
+  ASSERT_EQ(kept->size(), 2u);
+  EXPECT_EQ((*kept)[0].spans, batch1);
+  EXPECT_EQ((*kept)[1].spans, batch2);
+  EXPECT_EQ((*kept)[1].resource, resource);
+  EXPECT_EQ((*kept)[1].scope, scope);
+  // Taken: the next take() has only what was written since.
+  EXPECT_TRUE(written->take()->empty());
+
+  // A batch that could not be written is not in the file, so not kept either.
+  exporter.shutdown();
+  ASSERT_EQ(exporter.export_batch(batch1, resource, scope, deadline), ExportResult::kFailure);
+  EXPECT_TRUE(written->take()->empty());
+}
+
+TEST(FileExporter, PastItsLimitKeepsNothingAndSaysSo) {
+  TempDir dir;
+  auto written = std::make_shared<WrittenSpans>(2);
+  FileExporter exporter(dir.path() + "/t.jsonl", true, written);
+  const std::vector<SpanData> batch{testing::make_span("a", 1), testing::make_span("b", 2)};
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  ASSERT_EQ(exporter.export_batch(batch, Resource{}, Scope{}, deadline), ExportResult::kSuccess);
+  ASSERT_EQ(exporter.export_batch(batch, Resource{}, Scope{}, deadline), ExportResult::kSuccess);
+  // Four spans written, two kept at most: the file is the only whole record.
+  EXPECT_FALSE(written->take().has_value());
+  EXPECT_EQ(read_lines(dir.path() + "/t.jsonl").size(), 2u);
 }
 
 }  // namespace

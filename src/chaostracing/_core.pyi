@@ -24,8 +24,9 @@ class Exporter:
         """Where spans go, e.g. 'OTLP/HTTP http://127.0.0.1:4318/v1/traces' or 'file /x.jsonl'."""
     def __repr__(self) -> str: ...
 
-def file_exporter(*, path: str, truncate: bool = True) -> Exporter:
-    """Writes one OTLP/JSON ExportTraceServiceRequest per batch, one per line.
+def file_exporter(*, path: str, truncate: bool = True, keep_spans: int = 0) -> Exporter:
+    """Writes one OTLP/JSON ExportTraceServiceRequest per batch, one per line; keeps
+    what it wrote, up to ``keep_spans`` spans, for ``Pipeline.written_spans()``.
 
     Raises:
         OSError: the file cannot be opened (the error names the path; parent
@@ -280,6 +281,10 @@ class Pipeline:
         """The exporter's most recent error, "" if none."""
     def describe(self) -> str:
         """The exporter's description."""
+    def written_spans(self) -> list[tuple[Any, ...]] | None:
+        """What the file exporter wrote since the last call (``file_exporter(keep_spans=N)``),
+        as tuples in the field order of ``chaostracing.trace_file.Span``; None when it kept
+        none or not all of it (more than N spans)."""
     def _take_encoded(self, kind: str = "proto", repeat: int = 1) -> list[bytes]:
         """Testing (only with _memory_exporter()): the OTLP encoding ("proto" or "json")
         of each batch exported since the last call, oldest first. Benchmarks: each

@@ -37,6 +37,10 @@ logger = logging.getLogger("chaostoolkit")
 # for the exporter's own deadline to fire and the worker to hand back.
 _SHUTDOWN_MARGIN_MS = 500
 
+# The trace file's exporter keeps up to this many of the spans it writes for the report,
+# which then need not be read back from the file (past it, they are).
+_REPORT_SPANS_KEPT = 20_000
+
 _lock = threading.Lock()
 _run: RunTracer | None = None
 _config: TracingConfig | None = None
@@ -85,7 +89,7 @@ def _file_exporter(config: TracingConfig) -> _core.Exporter | None:
     fallback = os.path.join(tempfile.gettempdir(), "chaostracing.trace.jsonl")
     for path in dict.fromkeys([config.path, config.default_path, fallback]):
         try:
-            exporter = _core.file_exporter(path=path, truncate=True)
+            exporter = _core.file_exporter(path=path, truncate=True, keep_spans=_REPORT_SPANS_KEPT)
         except OSError as error:
             logger.warning("chaostracing: cannot write the trace file: %s", error)
             continue
@@ -274,20 +278,23 @@ def finish() -> None:
     if url:
         logger.info("chaostracing: see the trace at %s", url)
     if config.provider == "file":
-        _write_report(config)
+        _write_report(config, run.pipeline.written_spans())
 
 
-def _write_report(config: TracingConfig) -> None:
-    """The HTML waterfall beside the trace file: ``journal.report.html``."""
+def _write_report(config: TracingConfig, written: list[tuple[Any, ...]] | None) -> None:
+    """The HTML waterfall beside the trace file: ``journal.report.html``, made from the
+    spans its exporter wrote (``written``), else from the file."""
     from pathlib import Path
 
     from chaostracing.report import write_report
+    from chaostracing.trace_file import spans_from_rows
 
     trace_file = Path(config.path)
     name = trace_file.name.removesuffix(".trace.jsonl").removesuffix(".jsonl")
     out = trace_file.with_name(name + ".report.html")
+    spans = None if written is None else spans_from_rows(written)
     try:
-        write_report(trace_file, out, link_template=config.trace_url)
+        write_report(trace_file, out, link_template=config.trace_url, spans=spans)
     except (OSError, ValueError) as error:
         logger.warning("chaostracing: no HTML report: %s", error)
         return

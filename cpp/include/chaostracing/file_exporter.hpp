@@ -4,17 +4,46 @@
 // several writers never interleave. The constructor opens (creating with mode 0644, but never
 // creating directories) and throws std::system_error naming the path on failure; write errors
 // make export_batch() return kFailure with last_error() set.
+//
+// Given a WrittenSpans, it also keeps what it wrote, up to a number of spans: the run's report
+// is then made from those, not by reading the file back and parsing its JSON at the end of the
+// run (most of the report's cost).
 #pragma once
 
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "chaostracing/exporter.hpp"
+#include "chaostracing/memory_exporter.hpp"
 
 namespace chaostracing {
 
+// The batches a FileExporter wrote, oldest first, up to max_spans spans. Thread-safe.
+class WrittenSpans {
+ public:
+  explicit WrittenSpans(std::size_t max_spans) : max_spans_(max_spans) {}
+
+  // Called after each successful write. Past max_spans (or out of memory) it keeps nothing
+  // more and take() says so.
+  void add(std::span<const SpanData> spans, const Resource& resource, const Scope& scope) noexcept;
+  // What was written since the last take(); nullopt when that is not all of it.
+  std::optional<std::vector<ExportedBatch>> take();
+
+ private:
+  std::mutex mu_;
+  const std::size_t max_spans_;
+  std::size_t spans_ = 0;
+  bool complete_ = true;
+  std::vector<ExportedBatch> batches_;
+};
+
 class FileExporter final : public Exporter {
  public:
-  FileExporter(std::string path, bool truncate);
+  FileExporter(std::string path, bool truncate, std::shared_ptr<WrittenSpans> written = nullptr);
   ~FileExporter() override;
 
   ExportResult export_batch(std::span<const SpanData> spans, const Resource& resource,
@@ -26,6 +55,7 @@ class FileExporter final : public Exporter {
  private:
   std::string path_;
   int fd_ = -1;
+  std::shared_ptr<WrittenSpans> written_;
 };
 
 }  // namespace chaostracing

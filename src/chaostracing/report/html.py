@@ -118,6 +118,7 @@ def write_report(
     out: Path,
     *,
     link_template: str | None = None,
+    spans: Sequence[Span] | None = None,
 ) -> int:
     """Write the report of ``trace_file`` (OTLP/JSON lines) to ``out``.
 
@@ -127,6 +128,8 @@ def write_report(
         link_template: backend URL with ``{trace_id}``; None means the
             ``CHAOSTRACING_TRACE_URL`` environment variable, if set,
             and "" means no link.
+        spans: the file's spans, when the caller has them already (its
+            writer kept them); the file is then not read.
 
     Returns:
         The number of spans in the report.
@@ -138,7 +141,8 @@ def write_report(
     """
     if link_template is None:
         link_template = os.environ.get(LINK_TEMPLATE_ENV, "")
-    spans = read_trace_file(trace_file)
+    if spans is None:
+        spans = read_trace_file(trace_file)
     document = render_report(spans, link_template=link_template)
     write_text_atomically(out, document)
     return len(spans)

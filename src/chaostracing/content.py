@@ -10,6 +10,7 @@ from the environment or a vault, and of credential-like headers.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from chaostracing import _core
 
 __all__ = [
+    "JSON_MAPPING",
     "REDACTED",
     "TRUNCATED",
     "Redactor",
@@ -90,7 +92,7 @@ class Redactor:
 
     def structure(self, node: Any) -> Any:
         """A copy of ``node`` with sensitive keys and secret values redacted."""
-        if isinstance(node, Mapping):
+        if isinstance(node, JSON_MAPPING):
             return {
                 str(k): REDACTED if _SENSITIVE_NAME.search(str(k)) else self.structure(v)
                 for k, v in node.items()
@@ -104,14 +106,38 @@ class Redactor:
 
 def encode(value: Any, redactor: Redactor, max_bytes: int) -> str:
     """JSON text of an output or arguments, redacted, cut at ``max_bytes``."""
-    value = redactor.structure(value)
-    try:
-        text = value if isinstance(value, str) else json.dumps(value, default=repr)
-    except (TypeError, ValueError, RecursionError):
-        text = redactor.text(repr(value))
-    if len(text.encode()) > max_bytes:
+    scalar = _SCALAR_JSON.get(type(value))
+    if scalar is not None:
+        # An int, float, bool or None output (most probes'): as json.dumps() writes it.
+        text = scalar(value)
+    else:
+        value = redactor.structure(value)
+        try:
+            text = value if isinstance(value, str) else json.dumps(value, default=repr)
+        except (TypeError, ValueError, RecursionError):
+            text = redactor.text(repr(value))
+    # A UTF-8 character takes at most 4 bytes: most texts need no encoding to be measured.
+    if len(text) * 4 > max_bytes and len(text.encode()) > max_bytes:
         text = text.encode()[:max_bytes].decode(errors="ignore") + TRUNCATED
     return text
+
+
+def _float_json(value: float) -> str:
+    return float.__repr__(value) if math.isfinite(value) else json.dumps(value)
+
+
+# What json.dumps() writes for these exact types, without its call (a fifth of a hook's time
+# for a probe's number); subclasses (an IntEnum, say) take the general path.
+_SCALAR_JSON: dict[type, Callable[[Any], str]] = {
+    int: int.__repr__,
+    bool: lambda value: "true" if value else "false",
+    float: _float_json,
+    type(None): lambda value: "null",
+}
+
+# What a JSON-like mapping usually is: isinstance() answers for a dict without asking the
+# Mapping ABC (which every hook would otherwise do a few times per activity).
+JSON_MAPPING = (dict, Mapping)
 
 
 def is_dry(activity: Mapping[str, Any], experiment_dry: Any) -> bool:
@@ -188,10 +214,10 @@ def activity_attributes(
         "chaostoolkit.activity.background": bool(activity.get("background")),
     }
     provider = activity.get("provider")
-    if isinstance(provider, Mapping):
+    if isinstance(provider, JSON_MAPPING):
         attributes.update(_provider_attributes(provider, redactor, max_bytes))
     pauses = activity.get("pauses")
-    if isinstance(pauses, Mapping):
+    if isinstance(pauses, JSON_MAPPING):
         for when in ("before", "after"):
             if pauses.get(when) is not None:
                 attributes[f"chaostoolkit.activity.pauses.{when}"] = redactor.text(

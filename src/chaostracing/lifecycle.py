@@ -38,6 +38,7 @@ from typing import Any, Protocol
 
 from chaostracing import _core
 from chaostracing.content import (
+    JSON_MAPPING,
     Redactor,
     activity_attributes,
     encode,
@@ -562,7 +563,7 @@ class RunTracer:
     ) -> None:
         """Pauses as child spans, where the activity span covers them."""
         pauses = activity.get("pauses")
-        if not isinstance(pauses, Mapping) or is_dry(activity, self._experiment_dry):
+        if not isinstance(pauses, JSON_MAPPING) or is_dry(activity, self._experiment_dry):
             return
         if str(getattr(self._experiment_dry, "value", self._experiment_dry)) == "pause":
             return

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from chaostracing import _core, propagation
+from chaostracing.content import JSON_MAPPING
 
 __all__ = ["Injector"]
 
@@ -104,7 +105,7 @@ class Injector:
     def begin(self, activity: Mapping[str, Any], span: _core.Span) -> object | None:
         """Carry ``span``'s context in this thread for ``activity``'s provider."""
         provider = activity.get("provider")
-        kind = provider.get("type") if isinstance(provider, Mapping) else None
+        kind = provider.get("type") if isinstance(provider, JSON_MAPPING) else None
         if kind not in ("http", "process"):
             return None
         carried: dict[str, dict[str, str]] = {}

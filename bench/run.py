@@ -20,6 +20,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -539,44 +540,54 @@ def experiment_overhead(short: bool) -> None:
     # hook call, the declaration deep-copied, the hook's signature inspected.
     rounds = 3 if short else 9
     env = {**os.environ, "PYTHONPATH": str(BENCH)}  # the same for all three: noop_control
+    instructions: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="chaostracing-bench-") as tmp:
+
+        def chaos_run(kind: str, prefix: list[str]) -> subprocess.CompletedProcess[str]:
+            exp = dict(experiment)
+            if modules[kind]:
+                exp["controls"] = [
+                    {"name": "tracing", "provider": {"type": "python", "module": modules[kind]}}
+                ]
+            path = Path(tmp) / "experiment.json"
+            path.write_text(json.dumps(exp))
+            command = [str(chaos), "--no-version-check", "--log-file", f"{tmp}/chaos.log", "run"]
+            command += ["--journal-path", f"{tmp}/journal.json", "--no-verify-tls", str(path)]
+            return subprocess.run(
+                prefix + command, capture_output=True, text=True, cwd=tmp, env=env
+            )
+
         for _ in range(rounds):
-            for kind, module in modules.items():
-                exp = dict(experiment)
-                if module:
-                    exp["controls"] = [
-                        {"name": "tracing", "provider": {"type": "python", "module": module}}
-                    ]
-                path = Path(tmp) / "experiment.json"
-                path.write_text(json.dumps(exp))
+            for kind in modules:
                 start = time.perf_counter()
-                proc = subprocess.run(
-                    [
-                        str(chaos),
-                        "--no-version-check",
-                        "--log-file",
-                        f"{tmp}/chaos.log",
-                        "run",
-                        "--journal-path",
-                        f"{tmp}/journal.json",
-                        "--no-verify-tls",
-                        str(path),
-                    ],
-                    capture_output=True,
-                    text=True,
-                    cwd=tmp,
-                    env=env,
-                )
+                proc = chaos_run(kind, [])
                 wall = time.perf_counter() - start
                 if proc.returncode != 0:
                     table.add("ours", None, f"chaos run failed: {proc.stderr.strip()[-200:]}")
                     table.print()
                     return
                 walls[kind].append(wall)
+        # Instructions, unlike seconds, repeat from run to run here (callgrind counts them,
+        # every thread's): what the rounds above can only estimate within tens of ms.
+        for kind in modules if not short and shutil.which("valgrind") else ():
+            out = Path(tmp) / f"callgrind.{kind}"
+            prefix = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
+            if chaos_run(kind, prefix).returncode == 0 and out.exists():
+                found = re.search(r"^totals: (\d+)", out.read_text(), re.MULTILINE)
+                if found:
+                    instructions[kind] = int(found.group(1))
 
     def per_activity(more: str, less: str) -> tuple[float, list[float]]:
         differences = sorted(m - s for m, s in zip(walls[more], walls[less], strict=True))
         return differences[len(differences) // 2] / n * 1e6, differences
+
+    def counted(more: str, less: str) -> str:
+        if more not in instructions or less not in instructions:
+            return "instructions: callgrind in full mode only" if short else "no callgrind"
+        added = (instructions[more] - instructions[less]) / n
+        # In seconds at the pace of the run without a control (its best wall time).
+        seconds = added * min(walls["none"]) / instructions["none"]
+        return f"callgrind: {added / 1e3:,.0f} k instructions/activity (~{seconds * 1e6:.0f} us)"
 
     added, differences = per_activity("ours", "none")
     table.add(
@@ -584,21 +595,23 @@ def experiment_overhead(short: bool) -> None:
         added,
         f"median of {rounds} interleaved rounds (without a control: best "
         f"{min(walls['none']):.3f} s; rounds differ by {differences[0] * 1e3:.0f} to "
-        f"{differences[-1] * 1e3:.0f} ms); includes the once-per-run import, configuration, "
-        "report and exit flush",
+        f"{differences[-1] * 1e3:.0f} ms); {counted('ours', 'none')}; includes the "
+        "once-per-run import, configuration, report and exit flush",
     )
     chaoslib_share, _ = per_activity("noop", "none")
     table.add(
         "no-op control",
         chaoslib_share,
-        "chaoslib's own cost of calling any control (bench/noop_control.py), same rounds",
+        "chaoslib's own cost of calling any control (bench/noop_control.py), same rounds; "
+        + counted("noop", "none"),
         ratio=False,
     )
     beyond, _ = per_activity("ours", "noop")
     table.add(
         "ours beyond no-op",
         beyond,
-        "what the control adds on top of chaoslib's own cost, same rounds",
+        "what the control adds on top of chaoslib's own cost, same rounds; "
+        + counted("ours", "noop"),
         ratio=False,
     )
     table.print()

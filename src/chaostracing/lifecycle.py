@@ -81,27 +81,35 @@ class Binder(Protocol):
     def detach(self, token: Any) -> None: ...
 
 
-@dataclass
+# The two records below are plain classes, not dataclasses: defining a dataclass costs
+# ~0.4 ms, which every run would pay when it imports the control.
 class _Open:
-    span: _core.Span
-    # The same before-hook can fire twice for one context (a control declared
-    # both globally and in the experiment; both controls declared): one span.
-    depth: int = 1
-    # Started by a before-hook (covers the pauses) rather than by an event.
-    by_hook: bool = False
-    # Context token of the thread the span was made current in.
-    token: Any = None
-    # What the injector carries for this activity, to undo at its end.
-    injected: object | None = None
+    """A span open for (thread, context, level)."""
+
+    __slots__ = ("by_hook", "depth", "injected", "span", "token")
+
+    def __init__(self, span: _core.Span, *, by_hook: bool = False, token: Any = None) -> None:
+        self.span = span
+        # The same before-hook can fire twice for one context (a control declared
+        # both globally and in the experiment; both controls declared): one span.
+        self.depth = 1
+        # Started by a before-hook (covers the pauses) rather than by an event.
+        self.by_hook = by_hook
+        # Context token of the thread the span was made current in.
+        self.token = token
+        # What the injector carries for this activity, to undo at its end.
+        self.injected: object | None = None
 
 
-@dataclass
 class _Parked:
     """A hypothesis probe whose verdict chaoslib gives only with the hypothesis."""
 
-    span: _core.Span
-    activity: Mapping[str, Any]
-    end_ns: int
+    __slots__ = ("activity", "end_ns", "span")
+
+    def __init__(self, span: _core.Span, activity: Mapping[str, Any], end_ns: int) -> None:
+        self.span = span
+        self.activity = activity
+        self.end_ns = end_ns
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

@@ -31,11 +31,11 @@ namespace {
   throw nb::python_error();
 }
 
-PyExporter make_file_exporter(const std::string& path, bool truncate, std::int64_t keep_spans) {
-  if (keep_spans < 0) throw nb::value_error("keep_spans must not be negative");
+PyExporter make_file_exporter(const std::string& path, bool truncate, std::int64_t keep_bytes) {
+  if (keep_bytes < 0) throw nb::value_error("keep_bytes must not be negative");
   try {
-    auto written = keep_spans > 0
-                       ? std::make_shared<WrittenSpans>(static_cast<std::size_t>(keep_spans))
+    auto written = keep_bytes > 0
+                       ? std::make_shared<WrittenSpans>(static_cast<std::size_t>(keep_bytes))
                        : nullptr;
     PyExporter exporter = wrap(std::make_unique<FileExporter>(path, truncate, written));
     exporter.written = std::move(written);
@@ -113,9 +113,10 @@ void bind_export(nb::module_& m) {
       });
 
   m.def("file_exporter", &make_file_exporter, nb::kw_only(), nb::arg("path"),
-        nb::arg("truncate") = true, nb::arg("keep_spans") = 0,
+        nb::arg("truncate") = true, nb::arg("keep_bytes") = 0,
         "Writes one OTLP/JSON ExportTraceServiceRequest per batch, one per line; keeps\n"
-        "what it wrote, up to keep_spans spans, for Pipeline.written_spans().\n\n"
+        "the spans it wrote while they take up to keep_bytes in the file, for\n"
+        "Pipeline.written_spans().\n\n"
         "Raises OSError naming the path if the file cannot be opened.");
 
   m.def("otlp_http_exporter", &make_otlp_http_exporter, nb::kw_only(), nb::arg("endpoint"),

@@ -504,9 +504,9 @@ void bind_span(nb::module_& m) {
           [](PyPipeline& self) -> nb::object {
             return self.written ? written_spans_to_python(*self.written) : nb::none();
           },
-          "What the file exporter wrote since the last call (file_exporter(keep_spans=N)),\n"
+          "What the file exporter wrote since the last call (file_exporter(keep_bytes=N)),\n"
           "as tuples in the field order of chaostracing.trace_file.Span; None when it kept\n"
-          "none or not all of it (more than N spans).")
+          "none or not all of it (more than N bytes written).")
       .def(
           "_take_encoded",
           [](PyPipeline& self, const std::string& kind, std::int64_t repeat) {

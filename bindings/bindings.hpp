@@ -29,7 +29,7 @@ struct PyExporter {
   std::unique_ptr<Exporter> exporter;
   std::string description;
   std::shared_ptr<ExportedBatches> memory;  // set for _memory_exporter() only
-  std::shared_ptr<WrittenSpans> written;    // set for file_exporter(keep_spans=N > 0) only
+  std::shared_ptr<WrittenSpans> written;    // set for file_exporter(keep_bytes=N > 0) only
 };
 
 // A spool opened from Python; shared with the Pipelines that write to it.

@@ -17,8 +17,10 @@ namespace {
 
 // Strings as the JSON writer would keep them readable: invalid UTF-8 replaced, not raised.
 nb::str text(std::string_view value) {
-  return nb::steal<nb::str>(
-      PyUnicode_DecodeUTF8(value.data(), static_cast<Py_ssize_t>(value.size()), "replace"));
+  PyObject* decoded =
+      PyUnicode_DecodeUTF8(value.data(), static_cast<Py_ssize_t>(value.size()), "replace");
+  if (decoded == nullptr) throw nb::python_error();  // MemoryError
+  return nb::steal<nb::str>(decoded);
 }
 
 nb::object scalar(const std::string& value) { return text(value); }

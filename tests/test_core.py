@@ -185,7 +185,7 @@ def test_the_report_gets_from_the_file_exporter_the_very_spans_the_file_holds(tm
     # read back: every value type, event, status, kind and id must come out the same.
     path = tmp_path / "trace.jsonl"
     pipeline = _core.Pipeline(
-        _core.file_exporter(path=str(path), keep_spans=100),
+        _core.file_exporter(path=str(path), keep_bytes=1 << 20),
         resource={"service.name": "svc", "r": [1, 2]},
         scope_version="1",
     )
@@ -200,13 +200,26 @@ def test_the_report_gets_from_the_file_exporter_the_very_spans_the_file_holds(tm
     assert pipeline.written_spans() == []  # handed over once
 
 
-def test_past_keep_spans_the_file_is_the_only_record(tmp_path):
+def test_past_keep_bytes_the_file_is_the_only_record(tmp_path):
+    # Each batch is one line of the file: 22 spans in one batch, then one more, kept while
+    # the file holds no more than keep_bytes.
     path = tmp_path / "trace.jsonl"
-    pipeline = _core.Pipeline(_core.file_exporter(path=str(path), keep_spans=21))
-    make_batch(pipeline)  # 22 spans
+    pipeline = _core.Pipeline(_core.file_exporter(path=str(path), keep_bytes=1 << 20))
+    make_batch(pipeline)
+    pipeline.force_flush(5000)
+    size = path.stat().st_size
+    assert len(spans_from_rows(pipeline.written_spans() or [])) == 22
+    pipeline.shutdown(5000)
+
+    path = tmp_path / "small.jsonl"
+    # Room for that line (give or take a few bytes of other ids and times), not one more.
+    pipeline = _core.Pipeline(_core.file_exporter(path=str(path), keep_bytes=size + 64))
+    make_batch(pipeline)
+    pipeline.force_flush(5000)
+    pipeline.start_span("one more").end()
     pipeline.shutdown(5000)
     assert pipeline.written_spans() is None
-    assert len(read_trace_file(path)) == 22
+    assert len(read_trace_file(path)) == 23
     unkept = _core.Pipeline(_core.file_exporter(path=str(tmp_path / "other.jsonl")))
     unkept.start_span("s").end()
     unkept.shutdown(5000)

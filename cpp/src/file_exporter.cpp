@@ -13,12 +13,12 @@
 namespace chaostracing {
 
 void WrittenSpans::add(std::span<const SpanData> spans, const Resource& resource,
-                       const Scope& scope) noexcept {
+                       const Scope& scope, std::size_t bytes) noexcept {
   std::lock_guard lock(mu_);
   if (!complete_) return;
-  spans_ += spans.size();
+  bytes_ += bytes;
   try {
-    if (spans_ <= max_spans_) {
+    if (bytes_ <= max_bytes_) {
       batches_.push_back({{spans.begin(), spans.end()}, resource, scope});
       return;
     }
@@ -32,7 +32,7 @@ void WrittenSpans::add(std::span<const SpanData> spans, const Resource& resource
 std::optional<std::vector<ExportedBatch>> WrittenSpans::take() {
   std::lock_guard lock(mu_);
   if (!complete_) return std::nullopt;
-  spans_ = 0;
+  bytes_ = 0;
   return std::exchange(batches_, {});
 }
 
@@ -71,7 +71,7 @@ ExportResult FileExporter::export_batch(std::span<const SpanData> spans, const R
       }
       written += static_cast<std::size_t>(n);
     }
-    if (written_) written_->add(spans, resource, scope);
+    if (written_) written_->add(spans, resource, scope, line.size());
     return ExportResult::kSuccess;
   } catch (const std::exception& e) {
     set_last_error("write " + path_ + ": " + e.what());

@@ -107,7 +107,7 @@ TEST(FileExporter, FailsAfterShutdown) {
 
 TEST(FileExporter, KeepsWhatItWroteForTheReport) {
   TempDir dir;
-  auto written = std::make_shared<WrittenSpans>(10);
+  auto written = std::make_shared<WrittenSpans>(1 << 20);
   FileExporter exporter(dir.path() + "/t.jsonl", true, written);
   const std::vector<SpanData> batch1{testing::make_span("a", 1), testing::make_span("b", 2)};
   const std::vector<SpanData> batch2{testing::make_span("c", 3)};
@@ -135,15 +135,26 @@ TEST(FileExporter, KeepsWhatItWroteForTheReport) {
 
 TEST(FileExporter, PastItsLimitKeepsNothingAndSaysSo) {
   TempDir dir;
-  auto written = std::make_shared<WrittenSpans>(2);
-  FileExporter exporter(dir.path() + "/t.jsonl", true, written);
+  const std::string path = dir.path() + "/t.jsonl";
   const std::vector<SpanData> batch{testing::make_span("a", 1), testing::make_span("b", 2)};
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::size_t line_bytes = 0;
+  {
+    FileExporter sizing(path, true);
+    ASSERT_EQ(sizing.export_batch(batch, Resource{}, Scope{}, deadline), ExportResult::kSuccess);
+    line_bytes = read_all(path).size();
+  }
+  // Room for two lines: two batches are kept, a third makes the file the only whole record.
+  auto written = std::make_shared<WrittenSpans>(2 * line_bytes);
+  FileExporter exporter(path, true, written);
   ASSERT_EQ(exporter.export_batch(batch, Resource{}, Scope{}, deadline), ExportResult::kSuccess);
   ASSERT_EQ(exporter.export_batch(batch, Resource{}, Scope{}, deadline), ExportResult::kSuccess);
-  // Four spans written, two kept at most: the file is the only whole record.
+  EXPECT_EQ(written->take()->size(), 2u);
+  ASSERT_EQ(exporter.export_batch(batch, Resource{}, Scope{}, deadline), ExportResult::kSuccess);
+  ASSERT_EQ(exporter.export_batch(batch, Resource{}, Scope{}, deadline), ExportResult::kSuccess);
+  ASSERT_EQ(exporter.export_batch(batch, Resource{}, Scope{}, deadline), ExportResult::kSuccess);
   EXPECT_FALSE(written->take().has_value());
-  EXPECT_EQ(read_lines(dir.path() + "/t.jsonl").size(), 2u);
+  EXPECT_EQ(read_lines(path).size(), 5u);
 }
 
 }  // namespace

@@ -24,9 +24,10 @@ class Exporter:
         """Where spans go, e.g. 'OTLP/HTTP http://127.0.0.1:4318/v1/traces' or 'file /x.jsonl'."""
     def __repr__(self) -> str: ...
 
-def file_exporter(*, path: str, truncate: bool = True, keep_spans: int = 0) -> Exporter:
-    """Writes one OTLP/JSON ExportTraceServiceRequest per batch, one per line; keeps
-    what it wrote, up to ``keep_spans`` spans, for ``Pipeline.written_spans()``.
+def file_exporter(*, path: str, truncate: bool = True, keep_bytes: int = 0) -> Exporter:
+    """Writes one OTLP/JSON ExportTraceServiceRequest per batch, one per line; keeps the
+    spans it wrote while they take up to ``keep_bytes`` in the file, for
+    ``Pipeline.written_spans()``.
 
     Raises:
         OSError: the file cannot be opened (the error names the path; parent
@@ -282,9 +283,9 @@ class Pipeline:
     def describe(self) -> str:
         """The exporter's description."""
     def written_spans(self) -> list[tuple[Any, ...]] | None:
-        """What the file exporter wrote since the last call (``file_exporter(keep_spans=N)``),
+        """What the file exporter wrote since the last call (``file_exporter(keep_bytes=N)``),
         as tuples in the field order of ``chaostracing.trace_file.Span``; None when it kept
-        none or not all of it (more than N spans)."""
+        none or not all of it (more than N bytes written)."""
     def _take_encoded(self, kind: str = "proto", repeat: int = 1) -> list[bytes]:
         """Testing (only with _memory_exporter()): the OTLP encoding ("proto" or "json")
         of each batch exported since the last call, oldest first. Benchmarks: each

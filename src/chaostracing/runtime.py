@@ -37,9 +37,10 @@ logger = logging.getLogger("chaostoolkit")
 # for the exporter's own deadline to fire and the worker to hand back.
 _SHUTDOWN_MARGIN_MS = 500
 
-# The trace file's exporter keeps up to this many of the spans it writes for the report,
-# which then need not be read back from the file (past it, they are).
-_REPORT_SPANS_KEPT = 20_000
+# The trace file's exporter keeps the spans it writes for the report, which then need not
+# read them back from the file, while the file is under this size (a 200-activity run
+# writes ~170 KB); past it, the report reads the file.
+_REPORT_BYTES_KEPT = 16 << 20
 
 _lock = threading.Lock()
 _run: RunTracer | None = None
@@ -89,7 +90,7 @@ def _file_exporter(config: TracingConfig) -> _core.Exporter | None:
     fallback = os.path.join(tempfile.gettempdir(), "chaostracing.trace.jsonl")
     for path in dict.fromkeys([config.path, config.default_path, fallback]):
         try:
-            exporter = _core.file_exporter(path=path, truncate=True, keep_spans=_REPORT_SPANS_KEPT)
+            exporter = _core.file_exporter(path=path, truncate=True, keep_bytes=_REPORT_BYTES_KEPT)
         except OSError as error:
             logger.warning("chaostracing: cannot write the trace file: %s", error)
             continue

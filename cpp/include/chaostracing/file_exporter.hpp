@@ -5,9 +5,9 @@
 // creating directories) and throws std::system_error naming the path on failure; write errors
 // make export_batch() return kFailure with last_error() set.
 //
-// Given a WrittenSpans, it also keeps what it wrote, up to a number of spans: the run's report
-// is then made from those, not by reading the file back and parsing its JSON at the end of the
-// run (most of the report's cost).
+// Given a WrittenSpans, it also keeps what it wrote while the file is small: the run's report
+// is then made from those spans, not by reading the file back and parsing its JSON at the end
+// of the run (most of the report's cost).
 #pragma once
 
 #include <cstddef>
@@ -22,21 +22,23 @@
 
 namespace chaostracing {
 
-// The batches a FileExporter wrote, oldest first, up to max_spans spans. Thread-safe.
+// The batches a FileExporter wrote, oldest first, while they take up to max_bytes in the file
+// (what they take in memory is of that order). Thread-safe.
 class WrittenSpans {
  public:
-  explicit WrittenSpans(std::size_t max_spans) : max_spans_(max_spans) {}
+  explicit WrittenSpans(std::size_t max_bytes) : max_bytes_(max_bytes) {}
 
-  // Called after each successful write. Past max_spans (or out of memory) it keeps nothing
-  // more and take() says so.
-  void add(std::span<const SpanData> spans, const Resource& resource, const Scope& scope) noexcept;
+  // Called after each successful write of `bytes` bytes. Past max_bytes (or out of memory) it
+  // keeps nothing more and take() says so.
+  void add(std::span<const SpanData> spans, const Resource& resource, const Scope& scope,
+           std::size_t bytes) noexcept;
   // What was written since the last take(); nullopt when that is not all of it.
   std::optional<std::vector<ExportedBatch>> take();
 
  private:
   std::mutex mu_;
-  const std::size_t max_spans_;
-  std::size_t spans_ = 0;
+  const std::size_t max_bytes_;
+  std::size_t bytes_ = 0;
   bool complete_ = true;
   std::vector<ExportedBatch> batches_;
 };

@@ -598,22 +598,17 @@ def experiment_overhead(short: bool) -> None:
         f"{differences[-1] * 1e3:.0f} ms); {counted('ours', 'none')}; includes the "
         "once-per-run import, configuration, report and exit flush",
     )
-    chaoslib_share, _ = per_activity("noop", "none")
-    table.add(
-        "no-op control",
-        chaoslib_share,
-        "chaoslib's own cost of calling any control (bench/noop_control.py), same rounds; "
-        + counted("noop", "none"),
-        ratio=False,
+    parts = (
+        ("no-op control", "noop", "none", "chaoslib's own cost of calling any control"),
+        ("ours beyond no-op", "ours", "noop", "what the control adds on top of chaoslib's"),
     )
-    beyond, _ = per_activity("ours", "noop")
-    table.add(
-        "ours beyond no-op",
-        beyond,
-        "what the control adds on top of chaoslib's own cost, same rounds; "
-        + counted("ours", "noop"),
-        ratio=False,
-    )
+    for who, more, less, what in parts:
+        table.add(
+            who,
+            per_activity(more, less)[0],
+            f"{what}, same rounds; {counted(more, less)}",
+            ratio=False,
+        )
     table.print()
 
 

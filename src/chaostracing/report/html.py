@@ -36,13 +36,13 @@ LINK_TEMPLATE_ENV = "CHAOSTRACING_TRACE_URL"
 # Characters that must not appear raw inside a <script> element's JSON: "<"
 # and ">" could form "</script>" or "<!--", "&" keeps the text inert for any
 # HTML tool reading it, and U+2028/U+2029 end lines in older JavaScript.
-_JSON_ESCAPES = {
-    ord("<"): "\\u003c",
-    ord(">"): "\\u003e",
-    ord("&"): "\\u0026",
-    0x2028: "\\u2028",
-    0x2029: "\\u2029",
-}
+_JSON_ESCAPES = (
+    ("<", "\\u003c"),
+    (">", "\\u003e"),
+    ("&", "\\u0026"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
+)
 
 
 def _asset(name: str) -> str:
@@ -53,7 +53,12 @@ def _asset(name: str) -> str:
 def embed_json(data: object) -> str:
     """JSON text that is safe as the content of a ``<script>`` element."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.translate(_JSON_ESCAPES)
+    # One search per character, each a fast scan, rather than str.translate()'s lookup of
+    # every character of the text (a tenth of the embedding).
+    for char, escape in _JSON_ESCAPES:
+        if char in text:
+            text = text.replace(char, escape)
+    return text
 
 
 def _sha256(text: str) -> str:

@@ -126,8 +126,8 @@ def _float_json(value: float) -> str:
     return float.__repr__(value) if math.isfinite(value) else json.dumps(value)
 
 
-# What json.dumps() writes for these exact types, without its call (a fifth of a hook's time
-# for a probe's number); subclasses (an IntEnum, say) take the general path.
+# What json.dumps() writes for these exact types, without its call (~2 us of a probe's ~10 in
+# the hooks, for an int); subclasses (an IntEnum, say) take the general path.
 _SCALAR_JSON: dict[type, Callable[[Any], str]] = {
     int: int.__repr__,
     bool: lambda value: "true" if value else "false",

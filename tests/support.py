@@ -12,7 +12,6 @@ import gzip
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -203,15 +202,7 @@ def chaos_start(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        preexec_fn=_sigint_as_from_a_terminal,
     )
-
-
-def _sigint_as_from_a_terminal() -> None:
-    # Started from a background job (`./scripts/test.sh &`, nohup), the tests would pass on
-    # SIGINT ignored, and `chaos run` rightly ignores it too: the signal tests would then
-    # test nothing. A user's Ctrl-C reaches chaos with the default disposition.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def chaos_finish(process: subprocess.Popen[str], workdir: Path, timeout: float = 120) -> Run:

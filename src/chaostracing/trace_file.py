@@ -21,6 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# json.loads() makes dicts: JSON_MAPPING answers isinstance() for them without asking the
+# Mapping ABC (several times per attribute otherwise: a third of a report's parse).
+from chaostracing.content import JSON_MAPPING
+
 __all__ = [
     "STATUS_ERROR",
     "STATUS_OK",
@@ -109,11 +113,6 @@ def _int(value: Any, what: str, field: str = "") -> int:
     raise TraceFileError(f"{_where(what, field)}: expected an integer, got {value!r}")
 
 
-# What a JSON object may be: json.loads() makes dicts, for which isinstance() answers without
-# asking the Mapping ABC (several times per attribute otherwise: a third of a report's parse).
-_OBJECT = (dict, Mapping)
-
-
 def _enum(value: Any, names: Mapping[str, int], what: str, field: str) -> int:
     if isinstance(value, str) and value in names:
         return names[value]
@@ -146,7 +145,7 @@ def _id(value: Any, size: int, what: str, field: str) -> str:
 
 
 def _value(any_value: Any, what: str, field: str) -> AttributeValue:
-    if not isinstance(any_value, _OBJECT):
+    if not isinstance(any_value, JSON_MAPPING):
         return None
     if "stringValue" in any_value:
         return str(any_value["stringValue"])
@@ -175,7 +174,7 @@ def _attributes(key_values: Any, what: str) -> dict[str, AttributeValue]:
         raise TraceFileError(f"{what}: attributes must be a list")
     out: dict[str, AttributeValue] = {}
     for kv in key_values:
-        if isinstance(kv, _OBJECT) and isinstance(kv.get("key"), str):
+        if isinstance(kv, JSON_MAPPING) and isinstance(kv.get("key"), str):
             out[kv["key"]] = _value(kv.get("value"), what, kv["key"])
     return out
 
@@ -183,7 +182,7 @@ def _attributes(key_values: Any, what: str) -> dict[str, AttributeValue]:
 def _span(
     raw: Any, scope: Mapping[str, Any], resource: dict[str, AttributeValue], what: str
 ) -> Span:
-    if not isinstance(raw, _OBJECT):
+    if not isinstance(raw, JSON_MAPPING):
         raise TraceFileError(f"{what}: a span must be an object")
     name = raw.get("name")
     what = f"{what} {name!r}" if isinstance(name, str) else what
@@ -195,7 +194,7 @@ def _span(
             attributes=_attributes(e.get("attributes"), f"{what} event"),
         )
         for e in raw.get("events") or []
-        if isinstance(e, _OBJECT)
+        if isinstance(e, JSON_MAPPING)
     )
     trace_id = _id(raw.get("traceId"), 16, what, "traceId")
     span_id = _id(raw.get("spanId"), 8, what, "spanId")
@@ -224,11 +223,11 @@ def _span(
 
 def parse_request(request: Any, where: str = "request") -> list[Span]:
     """The spans of one decoded ``ExportTraceServiceRequest`` (a dict)."""
-    if not isinstance(request, _OBJECT) or not isinstance(request.get("resourceSpans"), list):
+    if not isinstance(request, JSON_MAPPING) or not isinstance(request.get("resourceSpans"), list):
         raise TraceFileError(f"{where}: not an OTLP ExportTraceServiceRequest (no resourceSpans)")
     spans: list[Span] = []
     for resource_spans in request["resourceSpans"]:
-        if not isinstance(resource_spans, _OBJECT):
+        if not isinstance(resource_spans, JSON_MAPPING):
             raise TraceFileError(f"{where}: resourceSpans must hold objects")
         resource = _attributes(
             (resource_spans.get("resource") or {}).get("attributes"), f"{where} resource"

@@ -1,6 +1,7 @@
 """What a traced run loads: gRPC's shared libraries only when it exports over
 gRPC (they take longer to load than the rest of the run's start), and the
-OpenTelemetry and OpenTracing APIs only once something imports them."""
+OpenTelemetry and OpenTracing APIs only once something imports them; and what
+every `chaos` command loads of chaostracing, traced or not: its command line."""
 
 from __future__ import annotations
 
@@ -88,3 +89,15 @@ def test_the_version_is_the_distributions():
     import chaostracing
 
     assert chaostracing.__version__ == metadata.version("chaostoolkit-opentracing")
+
+
+CHAOS_CLI = """
+import sys
+from chaostoolkit.cli import cli  # loads every CLI plugin, as each `chaos` start does
+
+print("trace" in cli.commands, sorted(m for m in sys.modules if m.startswith("chaostracing")))
+"""
+
+
+def test_chaos_loads_only_the_trace_command_line_not_the_core():
+    assert python_script(CHAOS_CLI).strip() == "True ['chaostracing', 'chaostracing.cli']"

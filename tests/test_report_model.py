@@ -384,3 +384,16 @@ def test_text_tree_draws_branches_lanes_and_errors():
         "        └── HTTP GET [opentelemetry.instrumentation.requests]",
     ]
     assert lines[7].rstrip().endswith("ERROR")
+
+
+@pytest.mark.parametrize("title", [HOSTILE, "a & b", "\"quoted\" 'single'", "plain é 中", ""])
+def test_the_title_is_escaped_as_the_standard_library_would(title):
+    import html
+
+    from chaostracing.report.html import _escape_markup
+
+    assert _escape_markup(title) == html.escape(title)
+    document = render_report(
+        [span("experiment", ids(1), **{"chaostoolkit.experiment.title": title})]
+    )
+    assert f"<title>{html.escape(title or 'experiment')} — chaostracing report</title>" in document

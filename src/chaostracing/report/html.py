@@ -16,7 +16,6 @@ import base64
 import contextlib
 import gc
 import hashlib
-import html
 import json
 import os
 import tempfile
@@ -43,6 +42,20 @@ _JSON_ESCAPES = (
     ("\u2028", "\\u2028"),
     ("\u2029", "\\u2029"),
 )
+
+
+def _escape_markup(text: str) -> str:
+    """``html.escape(text)``, without importing :mod:`html`: its entity tables cost a run's
+    report ~1.5 ms to build, for one title."""
+    for char, entity in (
+        ("&", "&amp;"),
+        ("<", "&lt;"),
+        (">", "&gt;"),
+        ('"', "&quot;"),
+        ("'", "&#x27;"),
+    ):
+        text = text.replace(char, entity)
+    return text
 
 
 def _asset(name: str) -> str:
@@ -109,7 +122,7 @@ def render_report(spans: Sequence[Span], *, link_template: str | None = None) ->
         f'<meta http-equiv="Content-Security-Policy" content="{policy}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="referrer" content="no-referrer">\n'
-        f'<meta name="generator" content="chaostracing">\n<title>{html.escape(title)}</title>\n'
+        f'<meta name="generator" content="chaostracing">\n<title>{_escape_markup(title)}</title>\n'
         f"<style>{style}</style>\n</head>\n<body>\n"
         '<noscript><p class="noscript">This report draws the trace with JavaScript; '
         "please allow scripts for this file.</p></noscript>\n"

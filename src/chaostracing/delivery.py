@@ -36,9 +36,8 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from chaostracing import _core
 
@@ -63,8 +62,9 @@ _OFF = ("off", "none", "no", "false", "0")
 Progress = Callable[[int, int], None]
 
 
-@dataclass(frozen=True)
-class DeliverySettings:
+# A named tuple and a plain class, not dataclasses: cheaper to define at import, which every
+# traced run does (see trace_file.Span).
+class DeliverySettings(NamedTuple):
     """The delivery settings, resolved from the environment by :func:`settings`."""
 
     #: None when spooling is off.
@@ -74,7 +74,7 @@ class DeliverySettings:
     max_queue_bytes: int = 32 * _MIB
     #: None: the export timeout.
     flush_timeout_ms: int | None = None
-    errors: tuple[str, ...] = field(default_factory=tuple)
+    errors: tuple[str, ...] = ()
 
 
 def default_spool_dir(environ: Mapping[str, str] | None = None) -> str:
@@ -203,17 +203,25 @@ def report(pipeline: _core.Pipeline, delivered: bool, spool_dir: str | None = No
     )
 
 
-@dataclass
 class ReplayResult:
     """What :func:`replay` did, over every destination it tried."""
 
-    records_delivered: int = 0
-    spans_delivered: int = 0
-    spans_rejected: int = 0
-    #: Spans still in the spool afterwards (for the destinations tried).
-    spans_pending: int = 0
-    #: One line per destination that could not be (fully) replayed.
-    errors: list[str] = field(default_factory=list)
+    __slots__ = (
+        "errors",
+        "records_delivered",
+        "spans_delivered",
+        "spans_pending",
+        "spans_rejected",
+    )
+
+    def __init__(self) -> None:
+        self.records_delivered = 0
+        self.spans_delivered = 0
+        self.spans_rejected = 0
+        #: Spans still in the spool afterwards (for the destinations tried).
+        self.spans_pending = 0
+        #: One line per destination that could not be (fully) replayed.
+        self.errors: list[str] = []
 
 
 def _pending_destinations(spool: _core.Spool) -> dict[str, int]:

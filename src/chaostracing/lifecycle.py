@@ -32,7 +32,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
@@ -49,20 +48,33 @@ from chaostracing.content import (
 __all__ = ["Content", "RunTracer"]
 
 
-@dataclass
+# This module's records are plain classes, not dataclasses: making a dataclass runs its
+# generated methods through exec() (~0.5-1 ms each), and every traced run imports it.
 class Content:
     """How much spans say, and what they must never say."""
 
-    redactor: Redactor = field(default_factory=Redactor)
-    #: Outputs, arguments and tolerances longer than this are cut, visibly.
-    max_value_bytes: int = 4096
-    #: Add the OpenTelemetry ``cicd.pipeline.*`` attributes as a second set.
-    cicd: bool = False
-    run_id: str = ""
-    #: Put into the journal under "chaostracing" at the end (where the trace is).
-    journal_entry: dict[str, Any] = field(default_factory=dict)
-    #: Link to the trace in a backend's UI, with ``{trace_id}`` in it.
-    trace_url: str = ""
+    __slots__ = ("cicd", "journal_entry", "max_value_bytes", "redactor", "run_id", "trace_url")
+
+    def __init__(
+        self,
+        *,
+        redactor: Redactor | None = None,
+        max_value_bytes: int = 4096,
+        cicd: bool = False,
+        run_id: str = "",
+        journal_entry: dict[str, Any] | None = None,
+        trace_url: str = "",
+    ) -> None:
+        self.redactor = redactor if redactor is not None else Redactor()
+        #: Outputs, arguments and tolerances longer than this are cut, visibly.
+        self.max_value_bytes = max_value_bytes
+        #: Add the OpenTelemetry ``cicd.pipeline.*`` attributes as a second set.
+        self.cicd = cicd
+        self.run_id = run_id
+        #: Put into the journal under "chaostracing" at the end (where the trace is).
+        self.journal_entry: dict[str, Any] = {} if journal_entry is None else journal_entry
+        #: Link to the trace in a backend's UI, with ``{trace_id}`` in it.
+        self.trace_url = trace_url
 
 
 class Injector(Protocol):
@@ -81,8 +93,6 @@ class Binder(Protocol):
     def detach(self, token: Any) -> None: ...
 
 
-# The two records below are plain classes, not dataclasses: defining a dataclass costs
-# ~0.4 ms, which every run would pay when it imports the control.
 class _Open:
     """A span open for (thread, context, level)."""
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from chaostracing.trace_file import STATUS_ERROR, Span
 
@@ -25,8 +24,9 @@ OWN_SCOPE = "chaostracing"
 _PHASES = ("hypothesis", "method", "rollbacks")
 
 
-@dataclass(frozen=True)
-class Row:
+# Named tuples, not frozen dataclasses: cheaper to define when a run's report imports this
+# module (see trace_file.Span).
+class Row(NamedTuple):
     """One waterfall row: a span, its depth in the tree, lane and kind."""
 
     span: Span
@@ -40,8 +40,7 @@ class Row:
     orphan: bool
 
 
-@dataclass(frozen=True)
-class Summary:
+class Summary(NamedTuple):
     title: str
     trace_ids: tuple[str, ...]
     status: str

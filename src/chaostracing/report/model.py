@@ -227,7 +227,10 @@ def payload(spans: Sequence[Span], link: str = "") -> dict[str, Any]:
                 "status": span.status_code,
                 "message": span.status_message,
                 "scope": span.scope_name,
-                "attributes": [[k, _display(v)] for k, v in span.attributes.items()],
+                # Most values are text already: no call for them.
+                "attributes": [
+                    [k, v if type(v) is str else _display(v)] for k, v in span.attributes.items()
+                ],
                 "events": [
                     {
                         "name": event.name,

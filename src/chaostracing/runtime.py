@@ -18,7 +18,7 @@ import sys
 import tempfile
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from chaostracing import _core, delivery, post_import, propagation
@@ -87,8 +87,7 @@ def _resource(config: TracingConfig) -> dict[str, object]:
 def _file_exporter(config: TracingConfig) -> _core.Exporter | None:
     # The configured file, else the embedded default, else the temp folder:
     # a trace that cannot be written where asked is still written somewhere.
-    fallback = os.path.join(tempfile.gettempdir(), "chaostracing.trace.jsonl")
-    for path in dict.fromkeys([config.path, config.default_path, fallback]):
+    for path in _trace_file_candidates(config):
         try:
             exporter = _core.file_exporter(path=path, truncate=True, keep_bytes=_REPORT_BYTES_KEPT)
         except OSError as error:
@@ -97,6 +96,18 @@ def _file_exporter(config: TracingConfig) -> _core.Exporter | None:
         config.path = path
         return exporter
     return None
+
+
+def _trace_file_candidates(config: TracingConfig) -> Iterator[str]:
+    tried = set()
+    for path in (config.path, config.default_path):
+        if path not in tried:
+            tried.add(path)
+            yield path
+    # Found only when needed: the temp folder's first lookup writes a probe file (~0.3 ms).
+    fallback = os.path.join(tempfile.gettempdir(), "chaostracing.trace.jsonl")
+    if fallback not in tried:
+        yield fallback
 
 
 def network_exporter(config: TracingConfig) -> _core.Exporter:

@@ -522,15 +522,18 @@ def experiment_overhead(short: bool) -> None:
         "us/activity",
         "<= 50 us",
     )
-    method = [
-        {
-            "type": "probe",
-            "name": f"probe-{i}",
-            "provider": {"type": "python", "module": "os", "func": "getpid"},
-        }
-        for i in range(n)
-    ]
-    experiment: dict[str, Any] = {"title": "bench", "description": "bench", "method": method}
+
+    def experiment(size: int) -> dict[str, Any]:
+        method = [
+            {
+                "type": "probe",
+                "name": f"probe-{i}",
+                "provider": {"type": "python", "module": "os", "func": "getpid"},
+            }
+            for i in range(size)
+        ]
+        return {"title": "bench", "description": "bench", "method": method}
+
     modules = {"none": "", "noop": "noop_control", "ours": "chaostracing.control"}
     walls: dict[str, list[float]] = {kind: [] for kind in modules}
     # A `chaos run` takes ~0.3 s here and varies by tens of ms from run to run, the size of
@@ -540,11 +543,15 @@ def experiment_overhead(short: bool) -> None:
     # hook call, the declaration deep-copied, the hook's signature inspected.
     rounds = 3 if short else 9
     env = {**os.environ, "PYTHONPATH": str(BENCH)}  # the same for all three: noop_control
+    # Instructions of a run of n activities, and of 2n: per activity and per run (below).
     instructions: dict[str, int] = {}
+    doubled: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="chaostracing-bench-") as tmp:
 
-        def chaos_run(kind: str, prefix: list[str]) -> subprocess.CompletedProcess[str]:
-            exp = dict(experiment)
+        def chaos_run(
+            kind: str, prefix: list[str], size: int = n
+        ) -> subprocess.CompletedProcess[str]:
+            exp = experiment(size)
             if modules[kind]:
                 exp["controls"] = [
                     {"name": "tracing", "provider": {"type": "python", "module": modules[kind]}}
@@ -553,8 +560,12 @@ def experiment_overhead(short: bool) -> None:
             path.write_text(json.dumps(exp))
             command = [str(chaos), "--no-version-check", "--log-file", f"{tmp}/chaos.log", "run"]
             command += ["--journal-path", f"{tmp}/journal.json", "--no-verify-tls", str(path)]
+            # Counted runs hash strings with one seed: with a random one, dicts and sets lay
+            # out differently in each run and the same run's count varies by ~10 M; with one
+            # seed two runs agree within 0.01 %.
+            counted_env = {**env, "PYTHONHASHSEED": "0"} if prefix else env
             return subprocess.run(
-                prefix + command, capture_output=True, text=True, cwd=tmp, env=env
+                prefix + command, capture_output=True, text=True, cwd=tmp, env=counted_env
             )
 
         for _ in range(rounds):
@@ -570,12 +581,13 @@ def experiment_overhead(short: bool) -> None:
         # Instructions, unlike seconds, repeat from run to run here (callgrind counts them,
         # every thread's): what the rounds above can only estimate within tens of ms.
         for kind in modules if not short and shutil.which("valgrind") else ():
-            out = Path(tmp) / f"callgrind.{kind}"
-            prefix = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
-            if chaos_run(kind, prefix).returncode == 0 and out.exists():
-                found = re.search(r"^totals: (\d+)", out.read_text(), re.MULTILINE)
-                if found:
-                    instructions[kind] = int(found.group(1))
+            for size, counts in ((n, instructions), (2 * n, doubled)):
+                out = Path(tmp) / f"callgrind.{kind}.{size}"
+                prefix = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
+                if chaos_run(kind, prefix, size).returncode == 0 and out.exists():
+                    found = re.search(r"^totals: (\d+)", out.read_text(), re.MULTILINE)
+                    if found:
+                        counts[kind] = int(found.group(1))
 
     def per_activity(more: str, less: str) -> tuple[float, list[float]]:
         differences = sorted(m - s for m, s in zip(walls[more], walls[less], strict=True))
@@ -584,10 +596,22 @@ def experiment_overhead(short: bool) -> None:
     def counted(more: str, less: str) -> str:
         if more not in instructions or less not in instructions:
             return "instructions: callgrind in full mode only" if short else "no callgrind"
-        added = (instructions[more] - instructions[less]) / n
         # In seconds at the pace of the run without a control (its best wall time).
-        seconds = added * min(walls["none"]) / instructions["none"]
-        return f"callgrind: {added / 1e3:,.0f} k instructions/activity (~{seconds * 1e6:.0f} us)"
+        pace = min(walls["none"]) / instructions["none"]
+        added = (instructions[more] - instructions[less]) / n
+        text = (
+            f"callgrind: {added / 1e3:,.0f} k instructions/activity (~{added * pace * 1e6:.0f} us)"
+        )
+        if more in doubled and less in doubled:
+            # Runs of n and 2n activities split what is added into a cost per activity (the
+            # slope) and a cost per run (import, configuration, report, exit flush).
+            each = ((doubled[more] - doubled[less]) - (instructions[more] - instructions[less])) / n
+            once = (instructions[more] - instructions[less]) - each * n
+            text += (
+                f" = {each / 1e3:,.0f} k per activity (~{each * pace * 1e6:.0f} us) + "
+                f"{once / 1e6:,.1f} M per run (~{once * pace * 1e3:.1f} ms)"
+            )
+        return text
 
     added, differences = per_activity("ours", "none")
     table.add(

@@ -101,3 +101,33 @@ print("trace" in cli.commands, sorted(m for m in sys.modules if m.startswith("ch
 
 def test_chaos_loads_only_the_trace_command_line_not_the_core():
     assert python_script(CHAOS_CLI).strip() == "True ['chaostracing', 'chaostracing.cli']"
+
+
+LAZY_API_OLTP = """
+import sys
+from chaoslib.run import EventHandlerRegistry
+import chaostracing.oltp as oltp
+
+registry = EventHandlerRegistry()
+experiment = {"title": "t", "description": "d", "method": []}
+oltp.configure_control(experiment=experiment, event_registry=registry, provider="file",
+                       path=sys.argv[1])
+print("opentelemetry.trace" in sys.modules)
+from opentelemetry import trace  # an extension imports the API mid-run
+
+with trace.get_tracer("late.extension").start_as_current_span("late") as span:
+    print(trace.get_current_span() is span, span.get_span_context().is_valid)
+registry.finish({"status": "completed"})
+"""
+
+
+def test_chaostracing_oltp_without_instrumentation_leaves_the_api_unimported_until_needed(
+    tmp_path,
+):
+    from chaostracing.trace_file import read_trace_file
+
+    path = tmp_path / "t.jsonl"
+    out = python_script(LAZY_API_OLTP, str(path))
+    assert out.split() == ["False", "True", "True"]
+    spans = {s.name: s for s in read_trace_file(path)}
+    assert spans["late"].parent_span_id == spans["experiment"].span_id

@@ -36,10 +36,16 @@ def named(spans: list[Span], name: str) -> Span:
     return span
 
 
-def test_oltp_control_gives_the_same_tree_as_the_legacy_control(tmp_path, service_url):
+@pytest.mark.parametrize("automatic", [None, False], ids=["automatic", "not-automatic"])
+def test_oltp_control_gives_the_same_tree_as_the_legacy_control(tmp_path, service_url, automatic):
+    # Driven by run events, chaostracing.oltp needs none of chaoslib's per-level control
+    # calls: declared "automatic": false (which skips them) it traces the same tree.
     experiment = load_experiment("full.json", service_url=service_url)
     legacy = chaos_run(with_control(experiment), tmp_path / "legacy").spans()
-    oltp = chaos_run(with_oltp(experiment), tmp_path / "oltp").spans()
+    declared = with_oltp(experiment)
+    if automatic is not None:
+        declared["controls"][0]["automatic"] = automatic
+    oltp = chaos_run(declared, tmp_path / "oltp").spans()
     assert tree(oltp) == tree(legacy)
     assert len({s.trace_id for s in oltp}) == 1
 

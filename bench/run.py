@@ -534,7 +534,13 @@ def experiment_overhead(short: bool) -> None:
         ]
         return {"title": "bench", "description": "bench", "method": method}
 
-    modules = {"none": "", "noop": "noop_control", "ours": "chaostracing.control"}
+    modules = {
+        "none": "",
+        "noop": "noop_control",
+        "ours": "chaostracing.control",
+        # The same trace from run events, with chaoslib's per-level control calls skipped.
+        "oltp": "chaostracing.oltp",
+    }
     walls: dict[str, list[float]] = {kind: [] for kind in modules}
     # A `chaos run` takes ~0.3 s here and varies by tens of ms from run to run, the size of
     # what is measured: rounds of one run each, interleaved, and the median of the
@@ -553,9 +559,13 @@ def experiment_overhead(short: bool) -> None:
         ) -> subprocess.CompletedProcess[str]:
             exp = experiment(size)
             if modules[kind]:
-                exp["controls"] = [
-                    {"name": "tracing", "provider": {"type": "python", "module": modules[kind]}}
-                ]
+                control = {
+                    "name": "tracing",
+                    "provider": {"type": "python", "module": modules[kind]},
+                }
+                if kind == "oltp":
+                    control["automatic"] = False
+                exp["controls"] = [control]
             path = Path(tmp) / "experiment.json"
             path.write_text(json.dumps(exp))
             command = [str(chaos), "--no-version-check", "--log-file", f"{tmp}/chaos.log", "run"]
@@ -625,6 +635,13 @@ def experiment_overhead(short: bool) -> None:
     parts = (
         ("no-op control", "noop", "none", "chaoslib's own cost of calling any control"),
         ("ours beyond no-op", "ours", "noop", "what the control adds on top of chaoslib's"),
+        (
+            "oltp, not automatic",
+            "oltp",
+            "none",
+            'chaostracing.oltp declared "automatic": false (README): the same trace from run '
+            "events, without chaoslib's per-activity control calls",
+        ),
     )
     for who, more, less, what in parts:
         table.add(

@@ -199,13 +199,15 @@ def _iso(ns: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{ns % 1_000_000_000:09d}Z"
 
 
-def payload(spans: Sequence[Span], link: str = "") -> dict[str, Any]:
+def payload(
+    spans: Sequence[Span], link: str = "", *, summary: Summary | None = None
+) -> dict[str, Any]:
     """Everything the page needs, as JSON-ready data.
 
     Times are nanoseconds from the trace's first start, which JavaScript
     numbers hold exactly for runs of up to 104 days.
     """
-    summary = summarize(spans)
+    summary = summarize(spans) if summary is None else summary  # the caller's, when it has it
     rows = layout(spans)
     t0 = summary.start_ns
     index = {row.span.span_id: i for i, row in enumerate(rows)}

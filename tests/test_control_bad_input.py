@@ -159,3 +159,28 @@ def test_unreachable_backend_is_reported_with_its_endpoint(tmp_path, service_url
     assert journal_outcome(run.journal) == reference[0]
     [line] = warning_lines(run.log, "could not be delivered")
     assert f"127.0.0.1:{closed_port}" in line
+
+
+UNWRITABLE_TRACE_FILE = """
+import sys, tempfile
+tempfile.tempdir = sys.argv[2]  # the temp folder this test owns
+from chaostracing import config, runtime
+
+missing = sys.argv[1] + "/no-such-folder"
+settings = config.resolve(
+    {"provider": "file", "path": missing + "/t.jsonl"}, {}, journal_path=missing + "/journal.json"
+)
+run = runtime.configure(settings)
+run.pipeline.start_span("kept").end()
+runtime.finish()
+print(settings.path)
+"""
+
+
+def test_a_trace_file_that_cannot_be_opened_goes_to_the_temp_folder(tmp_path):
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    out = support.python_script(UNWRITABLE_TRACE_FILE, str(tmp_path), str(temp))
+    fallback = temp / "chaostracing.trace.jsonl"
+    assert out.strip() == str(fallback)
+    assert [s.name for s in support.read_trace_file(fallback)] == ["kept"]

@@ -99,14 +99,11 @@ def _file_exporter(config: TracingConfig) -> _core.Exporter | None:
 
 
 def _trace_file_candidates(config: TracingConfig) -> Iterator[str]:
-    tried = set()
-    for path in (config.path, config.default_path):
-        if path not in tried:
-            tried.add(path)
-            yield path
+    asked = dict.fromkeys((config.path, config.default_path))
+    yield from asked
     # Found only when needed: the temp folder's first lookup writes a probe file (~0.3 ms).
     fallback = os.path.join(tempfile.gettempdir(), "chaostracing.trace.jsonl")
-    if fallback not in tried:
+    if fallback not in asked:
         yield fallback
 
 

@@ -548,7 +548,7 @@ def experiment_overhead(short: bool) -> None:
     # itself spends on any control: two DEBUG lines written and flushed to the log file per
     # hook call, the declaration deep-copied, the hook's signature inspected.
     rounds = 3 if short else 9
-    env = {**os.environ, "PYTHONPATH": str(BENCH)}  # the same for all three: noop_control
+    env = {**os.environ, "PYTHONPATH": str(BENCH)}  # the same for every kind: noop_control
     # Instructions of a run of n activities, and of 2n: per activity and per run (below).
     instructions: dict[str, int] = {}
     doubled: dict[str, int] = {}

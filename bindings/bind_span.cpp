@@ -500,13 +500,13 @@ void bind_span(nb::module_& m) {
       .def("spool_error", [](const PyPipeline& self) { return self.processor->spool_error(); })
       .def("describe", [](const PyPipeline& self) { return self.description; })
       .def(
-          "written_spans",
+          "written_report",
           [](PyPipeline& self) -> nb::object {
-            return self.written ? written_spans_to_python(*self.written) : nb::none();
+            return self.written ? written_report(*self.written) : nb::none();
           },
-          "What the file exporter wrote since the last call (file_exporter(keep_bytes=N)),\n"
-          "as tuples in the field order of chaostracing.trace_file.Span; None when it kept\n"
-          "none or not all of it (more than N bytes written).")
+          "The report (a ReportData) of what the file exporter wrote since the last call\n"
+          "(file_exporter(keep_bytes=N)); None when it kept none or not all of it (more than\n"
+          "N bytes written).")
       .def(
           "_take_encoded",
           [](PyPipeline& self, const std::string& kind, std::int64_t repeat) {

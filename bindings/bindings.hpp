@@ -122,11 +122,11 @@ void add_api_attribute(AttributeList& attributes, nb::handle key, nb::handle val
                        const Redactor& redactor, bool new_key = false);
 void add_api_attributes(AttributeList& attributes, nb::handle mapping, const Redactor& redactor);
 
-// The other way (written_spans.cpp): a value as Python holds it (sequences as lists).
+// The other way (attribute_to_python.cpp): a value as Python holds it (sequences as lists).
 nb::object attribute_value_to_python(const AttributeValue& value);
-// A FileExporter's WrittenSpans as tuples in the field order of chaostracing.trace_file.Span,
-// or None when the exporter did not keep all it wrote (written_spans.cpp).
-nb::object written_spans_to_python(WrittenSpans& written);
+// The report of what a FileExporter kept (a _core.ReportData), or None when it did not keep
+// all it wrote (bind_report.cpp).
+nb::object written_report(WrittenSpans& written);
 
 void bind_span(nb::module_& m);
 void bind_api(nb::module_& m);
@@ -136,5 +136,6 @@ void bind_config(nb::module_& m);
 void bind_spool(nb::module_& m);
 void bind_open_spans(nb::module_& m);
 void bind_propagation(nb::module_& m);
+void bind_report(nb::module_& m);
 
 }  // namespace chaostracing::bindings

@@ -21,4 +21,5 @@ NB_MODULE(_core, m) {
   bind_spool(m);
   bind_open_spans(m);
   bind_propagation(m);
+  bind_report(m);
 }

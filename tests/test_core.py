@@ -12,7 +12,9 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 
 from chaostracing import _core
 from chaostracing.report import render_report
-from chaostracing.trace_file import read_trace_file, spans_from_rows
+from chaostracing.report.html import render_data
+from chaostracing.report.model import report_data
+from chaostracing.trace_file import read_trace_file
 from support import parse_otlp_json, spans_of
 
 EVERY_TYPE = {
@@ -193,11 +195,14 @@ def test_the_report_gets_from_the_file_exporter_the_very_spans_the_file_holds(tm
     backwards = pipeline.start_span("ends before it starts", start_time_ns=2_000)
     backwards.end(1_000)
     pipeline.shutdown(5000)
-    kept = spans_from_rows(pipeline.written_spans() or [])
-    assert len(kept) == 23
-    assert kept == read_trace_file(path)
-    assert render_report(kept) == render_report(read_trace_file(path))
-    assert pipeline.written_spans() == []  # handed over once
+    kept = pipeline.written_report()
+    assert kept is not None and len(kept) == 23
+    from_file = report_data(read_trace_file(path))
+    assert kept.json() == from_file.json()
+    assert (kept.rows(), kept.summary()) == (from_file.rows(), from_file.summary())
+    assert render_data(kept) == render_report(read_trace_file(path))
+    again = pipeline.written_report()  # handed over once
+    assert again is not None and len(again) == 0
 
 
 def test_past_keep_bytes_the_file_is_the_only_record(tmp_path):
@@ -208,7 +213,8 @@ def test_past_keep_bytes_the_file_is_the_only_record(tmp_path):
     make_batch(pipeline)
     pipeline.force_flush(5000)
     size = path.stat().st_size
-    assert len(spans_from_rows(pipeline.written_spans() or [])) == 22
+    kept = pipeline.written_report()
+    assert kept is not None and len(kept) == 22
     pipeline.shutdown(5000)
 
     path = tmp_path / "small.jsonl"
@@ -218,12 +224,12 @@ def test_past_keep_bytes_the_file_is_the_only_record(tmp_path):
     pipeline.force_flush(5000)
     pipeline.start_span("one more").end()
     pipeline.shutdown(5000)
-    assert pipeline.written_spans() is None
+    assert pipeline.written_report() is None
     assert len(read_trace_file(path)) == 23
     unkept = _core.Pipeline(_core.file_exporter(path=str(tmp_path / "other.jsonl")))
     unkept.start_span("s").end()
     unkept.shutdown(5000)
-    assert unkept.written_spans() is None
+    assert unkept.written_report() is None
 
 
 def test_file_exporter_error_names_the_path(tmp_path):

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import gc
 import json
+import random
 import re
 import stat
+import struct
 
 import pytest
 
 from chaostracing.report import render_report, trace_link, write_report
-from chaostracing.report.html import embed_json
-from chaostracing.report.model import layout, payload, summarize
+from chaostracing.report.model import layout, payload, report_data, summarize
 from chaostracing.report.text import format_duration, render_tree
 from chaostracing.trace_file import Event, Span, TraceFileError, parse_lines, read_trace_file
 
@@ -261,15 +262,36 @@ def test_values_other_than_text_are_shown_as_json_writes_them(value):
     }
 
 
+def test_floats_are_shown_as_python_writes_them():
+    # The core writes floats itself (a run's spans never become Python objects): the same
+    # text as repr(), for random magnitudes and for random bit patterns (NaNs, subnormals).
+    rng = random.Random(7)
+    values = [rng.uniform(-1, 1) * 10.0 ** rng.randint(-320, 308) for _ in range(1000)]
+    values += [
+        struct.unpack("<d", rng.getrandbits(64).to_bytes(8, "little"))[0] for _ in range(1000)
+    ]
+    values += [float(2**53), 1e16, 1e-5, 1e-4, 123456789012345680.0, 5e-324]
+    data = payload([span("v", ids(1), **{f"v{i}": v for i, v in enumerate(values)})])
+    shown = [text for _, text in data["rows"][0]["attributes"]]
+    assert shown == [json.dumps(v) for v in values]
+
+
 # -- HTML ------------------------------------------------------------------------
 HOSTILE = "</script><script>alert(1)</script><!-- & \u2028\u2029 ]]>"
 
 
 def test_embedded_json_cannot_close_its_script_element():
-    text = embed_json({"name": HOSTILE, HOSTILE: [HOSTILE]})
+    hostile = span(HOSTILE, ids(1), **{HOSTILE: HOSTILE, "list": [HOSTILE]})
+    text = report_data([hostile]).json(HOSTILE)
     assert "<" not in text and ">" not in text and "&" not in text
     assert "\u2028" not in text and "\u2029" not in text
-    assert json.loads(text) == {"name": HOSTILE, HOSTILE: [HOSTILE]}
+    data = json.loads(text)
+    [row] = data["rows"]
+    assert data["summary"]["link"] == row["name"] == HOSTILE
+    assert dict(row["attributes"]) == {
+        HOSTILE: HOSTILE,
+        "list": json.dumps([HOSTILE], ensure_ascii=False),
+    }
 
 
 def test_report_holds_the_data_once_and_only_its_own_script_runs():

@@ -3,7 +3,7 @@
 Hand-written to match bindings/*.cpp; keep them in step.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 __version__: str
@@ -282,16 +282,33 @@ class Pipeline:
         """The exporter's most recent error, "" if none."""
     def describe(self) -> str:
         """The exporter's description."""
-    def written_spans(self) -> list[tuple[Any, ...]] | None:
-        """What the file exporter wrote since the last call (``file_exporter(keep_bytes=N)``),
-        as tuples in the field order of ``chaostracing.trace_file.Span``; None when it kept
-        none or not all of it (more than N bytes written)."""
+    def written_report(self) -> ReportData | None:
+        """The report of what the file exporter wrote since the last call
+        (``file_exporter(keep_bytes=N)``); None when it kept none or not all of it (more
+        than N bytes written)."""
     def _take_encoded(self, kind: str = "proto", repeat: int = 1) -> list[bytes]:
         """Testing (only with _memory_exporter()): the OTLP encoding ("proto" or "json")
         of each batch exported since the last call, oldest first. Benchmarks: each
         batch is encoded ``repeat`` times (the encoder's cost alone is the difference
         between two repeats).
         """
+
+class ReportData:
+    """The report of a run's spans: rows, summary and the page's data (report.hpp)."""
+
+    def __len__(self) -> int:
+        """The number of spans."""
+    def rows(self) -> list[tuple[int, int, str, str, bool, bool]]:
+        """(span index, depth, lane, kind, has_children, orphan) per row, in display order."""
+    def summary(self) -> tuple[str, tuple[str, ...], str, bool, str, int, int, tuple[int, ...]]:
+        """(title, trace_ids, status, deviated, deviation, start_ns, end_ns, error span
+        indices)."""
+    def json(self, link: str = "") -> str:
+        """The page's data, as JSON safe inside a <script> element."""
+
+def report_data(spans: Iterable[Sequence[Any]], display: Callable[[Any], str]) -> ReportData:
+    """The report of ``chaostracing.trace_file.Span`` tuples; ``display(value)`` shows a
+    value that is not str, bool, a 64-bit int or float."""
 
 def extract_context(
     formats: Sequence[str], headers: Mapping[str, str]

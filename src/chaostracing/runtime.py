@@ -287,23 +287,21 @@ def finish() -> None:
     if url:
         logger.info("chaostracing: see the trace at %s", url)
     if config.provider == "file":
-        _write_report(config, run.pipeline.written_spans())
+        _write_report(config, run.pipeline.written_report())
 
 
-def _write_report(config: TracingConfig, written: list[tuple[Any, ...]] | None) -> None:
+def _write_report(config: TracingConfig, written: _core.ReportData | None) -> None:
     """The HTML waterfall beside the trace file: ``journal.report.html``, made from the
     spans its exporter wrote (``written``), else from the file."""
     from pathlib import Path
 
     from chaostracing.report import write_report
-    from chaostracing.trace_file import spans_from_rows
 
     trace_file = Path(config.path)
     name = trace_file.name.removesuffix(".trace.jsonl").removesuffix(".jsonl")
     out = trace_file.with_name(name + ".report.html")
-    spans = None if written is None else spans_from_rows(written)
     try:
-        write_report(trace_file, out, link_template=config.trace_url, spans=spans)
+        write_report(trace_file, out, link_template=config.trace_url, data=written)
     except (OSError, ValueError) as error:
         logger.warning("chaostracing: no HTML report: %s", error)
         return

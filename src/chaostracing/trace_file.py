@@ -36,7 +36,6 @@ __all__ = [
     "parse_lines",
     "parse_request",
     "read_trace_file",
-    "spans_from_rows",
 ]
 
 STATUS_UNSET = 0
@@ -271,16 +270,3 @@ def read_trace_file(path: Path) -> list[Span]:
             return parse_lines(lines, str(path))
     except UnicodeDecodeError:
         raise TraceFileError(f"{path}: not a text file") from None
-
-
-def spans_from_rows(rows: Iterable[tuple[Any, ...]]) -> list[Span]:
-    """Spans from the core's ``Pipeline.written_spans()``: what a file exporter wrote, as
-    tuples in ``Span``'s field order (events as ``(name, time_ns, attributes)``), with the
-    values this module reads from the file."""
-    spans: list[Span] = []
-    for row in rows:
-        events = row[7]
-        if events:
-            row = (*row[:7], tuple(Event(*event) for event in events), *row[8:])
-        spans.append(Span(*row))
-    return spans

@@ -19,6 +19,19 @@ void append_json_string(std::string& out, std::string_view s);
 // "Infinity", "-Infinity" (quoted) otherwise.
 void append_json_number(std::string& out, double v);
 
+// Appends `s` as a quoted JSON string that is also safe as the text of an HTML <script>
+// element: "<", ">" and "&" (which could form "</script>" or "<!--") and U+2028/U+2029 (line
+// ends to older JavaScript) as \u escapes.
+void append_json_string_for_script(std::string& out, std::string_view s);
+
+// Appends `v` in decimal.
+void append_decimal(std::string& out, std::int64_t v);
+
+// Appends repr(v) as Python writes a finite float: the shortest digits that read back as `v`,
+// positional for decimal exponents from -5 to 15 (with ".0" when integral: "2.0"), else
+// scientific with a signed exponent of two digits or more ("1e+16", "1e-05").
+void append_python_float_repr(std::string& out, double v);
+
 // Appends the value as JSON: strings quoted, numbers and booleans bare, arrays as lists.
 void append_json_value(std::string& out, const AttributeValue& value);
 

@@ -4,8 +4,9 @@ The page carries its data as JSON inside ``<script type="application/json">``
 and draws it with its own inline script, using ``textContent`` only. Two
 layers keep experiment strings from becoming markup:
 
-* the JSON is escaped so that no string can end the data block (``<``, ``>``
-  and ``&`` become ``\\u003c``-style escapes, as do U+2028/U+2029);
+* the JSON (written by the core, ``chaostracing/report.hpp``) is escaped so that no
+  string can end the data block (``<``, ``>`` and ``&`` become ``\\u003c``-style
+  escapes, as do U+2028/U+2029);
 * a Content-Security-Policy allows no network at all and only the page's own
   script and style, by hash: an injected handler or script would not run.
 """
@@ -16,66 +17,40 @@ import base64
 import contextlib
 import gc
 import hashlib
-import json
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from chaostracing.report.model import payload, summarize
-from chaostracing.trace_file import Span, read_trace_file
+from chaostracing import _core
+
+if TYPE_CHECKING:
+    from chaostracing.trace_file import Span
 
 __all__ = ["LINK_TEMPLATE_ENV", "render_report", "trace_link", "write_report"]
 
 #: Environment variable holding the default backend link template.
 LINK_TEMPLATE_ENV = "CHAOSTRACING_TRACE_URL"
 
-# Characters that must not appear raw inside a <script> element's JSON: "<"
-# and ">" could form "</script>" or "<!--", "&" keeps the text inert for any
-# HTML tool reading it, and U+2028/U+2029 end lines in older JavaScript.
-_JSON_ESCAPES = (
-    ("<", "\\u003c"),
-    (">", "\\u003e"),
-    ("&", "\\u0026"),
-    ("\u2028", "\\u2028"),
-    ("\u2029", "\\u2029"),
-)
-
-
 # What html.escape() replaces, "&" first; without importing html, whose entity tables cost a
 # run's report ~1.5 ms to build, for one title.
 _MARKUP_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
 
 
-def _replaced(text: str, escapes: tuple[tuple[str, str], ...]) -> str:
-    # One search per character, each a fast scan, rather than str.translate()'s lookup of
-    # every character of the text (a tenth of the report's embedding).
-    for char, escape in escapes:
+def _escape_markup(text: str) -> str:
+    """``html.escape(text)``."""
+    for char, escape in _MARKUP_ESCAPES:
         if char in text:
             text = text.replace(char, escape)
     return text
 
 
-def _escape_markup(text: str) -> str:
-    """``html.escape(text)``."""
-    return _replaced(text, _MARKUP_ESCAPES)
-
-
 def _asset(name: str) -> str:
     static = resources.files("chaostracing.report").joinpath("static")
     return static.joinpath(name).read_text("utf-8")
-
-
-def embed_json(data: object) -> str:
-    """JSON text that is safe as the content of a ``<script>`` element."""
-    # check_circular=False: the data is made fresh by payload(), a tree of new lists and
-    # dicts; tracking every container's id to detect a cycle was a sixth of the encoding.
-    text = json.dumps(
-        data, ensure_ascii=False, separators=(",", ":"), allow_nan=False, check_circular=False
-    )
-    return _replaced(text, _JSON_ESCAPES)
 
 
 def _sha256(text: str) -> str:
@@ -109,8 +84,18 @@ def render_report(spans: Sequence[Span], *, link_template: str | None = None) ->
     Raises:
         ValueError: ``link_template`` is not an http(s) URL.
     """
-    summary = summarize(spans)
-    link = trace_link(link_template, summary.trace_ids[0]) if summary.trace_ids else ""
+    # Imported here: a run's report (render_data(), write_report() with data) needs neither
+    # the span model nor its reader, whose named tuples take ~1 ms to define.
+    from chaostracing.report.model import report_data
+
+    return render_data(report_data(spans), link_template=link_template)
+
+
+def render_data(data: _core.ReportData, *, link_template: str | None = None) -> str:
+    """:func:`render_report` of the core's report data (``model.report_data()``, or what a
+    run's file exporter kept: ``Pipeline.written_report()``)."""
+    title, trace_ids = data.summary()[:2]
+    link = trace_link(link_template, trace_ids[0]) if trace_ids else ""
     script = _asset("report.js")
     style = _asset("report.css")
     policy = (
@@ -119,7 +104,7 @@ def render_report(spans: Sequence[Span], *, link_template: str | None = None) ->
         f"style-src {_sha256(style)}; "
         "base-uri 'none'; form-action 'none'"
     )
-    title = f"{summary.title or 'Trace'} — chaostracing report"
+    title = f"{title or 'Trace'} — chaostracing report"
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -131,9 +116,8 @@ def render_report(spans: Sequence[Span], *, link_template: str | None = None) ->
         '<noscript><p class="noscript">This report draws the trace with JavaScript; '
         "please allow scripts for this file.</p></noscript>\n"
         '<div id="app"></div>\n'
-        '<script type="application/json" id="trace-data">'
-        f"{embed_json(payload(spans, link, summary=summary))}"
-        "</script>\n"
+        # The core's JSON is escaped for this place: no "<", ">" or "&" in it.
+        f'<script type="application/json" id="trace-data">{data.json(link)}</script>\n'
         f"<script>{script}</script>\n</body>\n</html>\n"
     )
 
@@ -143,7 +127,7 @@ def write_report(
     out: Path,
     *,
     link_template: str | None = None,
-    spans: Sequence[Span] | None = None,
+    data: _core.ReportData | None = None,
 ) -> int:
     """Write the report of ``trace_file`` (OTLP/JSON lines) to ``out``.
 
@@ -153,8 +137,8 @@ def write_report(
         link_template: backend URL with ``{trace_id}``; None means the
             ``CHAOSTRACING_TRACE_URL`` environment variable, if set,
             and "" means no link.
-        spans: the file's spans, when the caller has them already (its
-            writer kept them); the file is then not read.
+        data: the report of the file's spans, when the caller has it already (its
+            writer kept them: ``Pipeline.written_report()``); the file is then not read.
 
     Returns:
         The number of spans in the report.
@@ -167,11 +151,14 @@ def write_report(
     if link_template is None:
         link_template = os.environ.get(LINK_TEMPLATE_ENV, "")
     with _without_collections():
-        if spans is None:
-            spans = read_trace_file(trace_file)
-        document = render_report(spans, link_template=link_template)
+        if data is None:
+            from chaostracing.report.model import report_data
+            from chaostracing.trace_file import read_trace_file
+
+            data = report_data(read_trace_file(trace_file))
+        document = render_data(data, link_template=link_template)
     write_text_atomically(out, document)
-    return len(spans)
+    return len(data)
 
 
 @contextlib.contextmanager

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import click
 
-from chaostracing.report.model import Row, layout, summarize
+from chaostracing.report.model import Row, report_data, rows_of, summary_of
 from chaostracing.trace_file import STATUS_ERROR, STATUS_OK, Span
 
 __all__ = ["format_duration", "render_tree"]
@@ -81,8 +81,9 @@ def _tree_prefixes(rows: Sequence[Row]) -> list[str]:
 
 def render_tree(spans: Sequence[Span], *, color: bool = False) -> str:
     """A header (title, trace id, status, duration) and one line per span."""
-    summary = summarize(spans)
-    rows = layout(spans)
+    data = report_data(spans)
+    summary = summary_of(spans, data)
+    rows = rows_of(spans, data)
     t0 = summary.start_ns
 
     def style(text: str, **kwargs: object) -> str:

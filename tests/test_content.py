@@ -28,6 +28,30 @@ def test_structured_outputs_are_redacted_json():
     assert json.loads(text) == {"token": "[REDACTED]", "body": "the [REDACTED]", "n": [1, 2.5]}
 
 
+@pytest.mark.parametrize(
+    ("name", "sensitive"),
+    [
+        ("Authorization", True),
+        ("X-API-Key", True),
+        ("api_key", True),
+        ("APIKEY", True),
+        ("Set-Cookie", True),
+        ("refresh_token", True),
+        ("DB_PASSWORD", True),
+        ("passwd", True),
+        ("client-secret", True),
+        ("aws_credentials", True),
+        ("SessionId", True),
+        ("api key", False),
+        ("host", False),
+        ("timeout", False),
+    ],
+)
+def test_keys_that_name_a_credential_are_redacted_in_any_case(name, sensitive):
+    redacted = Redactor().structure({name: "value"})
+    assert (redacted[name] == "[REDACTED]") is sensitive
+
+
 def test_text_is_cut_at_the_byte_limit_on_a_character_boundary():
     assert encode("é" * 10, Redactor(), 5) == "éé" + TRUNCATED
     assert encode("é" * 2, Redactor(), 4) == "éé"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -33,10 +32,26 @@ REDACTED: str = _core.REDACTED
 TRUNCATED = "…[truncated]"
 # Shorter values would redact innocent text everywhere ("1", "on"...).
 _MIN_SECRET_LENGTH = 4
-_SENSITIVE_NAME = re.compile(
-    r"authorization|cookie|token|secret|password|passwd|api[-_]?key|credential|session",
-    re.IGNORECASE,
+# Words that make a name sensitive wherever they appear in it, in any case. Searched as
+# substrings: compiling the equivalent regular expression cost every traced run ~150 us.
+_SENSITIVE_WORDS = (
+    "authorization",
+    "cookie",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "apikey",
+    "api-key",
+    "api_key",
+    "credential",
+    "session",
 )
+
+
+def _sensitive(name: object) -> bool:
+    lowered = str(name).lower()
+    return any(word in lowered for word in _SENSITIVE_WORDS)
 
 
 def secret_values(
@@ -67,7 +82,7 @@ def secret_values(
             if isinstance(entry, Mapping) and entry.get("type") in ("env", "vault"):
                 collect(resolved.get(key))
     for key, value in resolved.items():
-        if _SENSITIVE_NAME.search(str(key)):
+        if _sensitive(key):
             collect(value)
     return {v for v in values if len(v) >= _MIN_SECRET_LENGTH}
 
@@ -94,8 +109,7 @@ class Redactor:
         """A copy of ``node`` with sensitive keys and secret values redacted."""
         if isinstance(node, JSON_MAPPING):
             return {
-                str(k): REDACTED if _SENSITIVE_NAME.search(str(k)) else self.structure(v)
-                for k, v in node.items()
+                str(k): REDACTED if _sensitive(k) else self.structure(v) for k, v in node.items()
             }
         if isinstance(node, list | tuple):
             return [self.structure(v) for v in node]

@@ -37,7 +37,7 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from chaostracing import _core
 
@@ -62,19 +62,38 @@ _OFF = ("off", "none", "no", "false", "0")
 Progress = Callable[[int, int], None]
 
 
-# A named tuple and a plain class, not dataclasses: cheaper to define at import, which every
-# traced run does (see trace_file.Span).
-class DeliverySettings(NamedTuple):
+# Plain classes, not dataclasses or named tuples: defining one of those at import costs a
+# traced run 0.1-1 ms (a named tuple compiles its __new__), these ~10 us each.
+class DeliverySettings:
     """The delivery settings, resolved from the environment by :func:`settings`."""
 
-    #: None when spooling is off.
-    spool_dir: str | None
-    spool_max_bytes: int = 512 * _MIB
-    max_queue_size: int = _DEFAULT_QUEUE
-    max_queue_bytes: int = 32 * _MIB
-    #: None: the export timeout.
-    flush_timeout_ms: int | None = None
-    errors: tuple[str, ...] = ()
+    __slots__ = (
+        "errors",
+        "flush_timeout_ms",
+        "max_queue_bytes",
+        "max_queue_size",
+        "spool_dir",
+        "spool_max_bytes",
+    )
+
+    def __init__(
+        self,
+        *,
+        spool_dir: str | None,
+        spool_max_bytes: int,
+        max_queue_size: int,
+        max_queue_bytes: int,
+        flush_timeout_ms: int | None,
+        errors: tuple[str, ...],
+    ) -> None:
+        #: None when spooling is off.
+        self.spool_dir = spool_dir
+        self.spool_max_bytes = spool_max_bytes
+        self.max_queue_size = max_queue_size
+        self.max_queue_bytes = max_queue_bytes
+        #: None: the export timeout.
+        self.flush_timeout_ms = flush_timeout_ms
+        self.errors = errors
 
 
 def default_spool_dir(environ: Mapping[str, str] | None = None) -> str:

@@ -190,6 +190,37 @@ def test_file_provider_writes_where_asked(tmp_path, service_url):
     assert not run.trace_file.exists()
 
 
+def test_the_trace_file_is_written_as_the_run_goes(tmp_path):
+    # The second activity looks for the first one's span in the trace file while the run is
+    # still going. Network exporters send a batch a second after its first span; the file
+    # is written within FILE_WRITE_DELAY_MS (20 ms), so 0.9 s tells the two apart.
+    trace_file = tmp_path / "journal.trace.jsonl"
+
+    def probe(name: str, func: str, **arguments: object) -> dict[str, object]:
+        provider = {"type": "python", "module": "chaostest_activities", "func": func}
+        return {"type": "probe", "name": name, "provider": {**provider, "arguments": arguments}}
+
+    experiment = with_control(
+        {
+            "title": "written as it goes",
+            "description": "-",
+            "method": [
+                probe("first", "succeed"),
+                probe(
+                    "first-is-on-disk",
+                    "text_appears_in",
+                    path=str(trace_file),
+                    text='"activity: first"',
+                    within=0.9,
+                ),
+            ],
+        }
+    )
+    run = chaos_run(experiment, tmp_path)
+    assert [r["output"] for r in run.journal["run"]] == ["ok", True]
+    assert "activity: first-is-on-disk" in {s.name for s in read_trace_file(trace_file)}
+
+
 def test_embedded_default_writes_an_html_report_beside_the_journal(traced_run):
     report = traced_run.workdir / "journal.report.html"
     html = report.read_text()

@@ -42,6 +42,7 @@ from typing import Any
 from chaostracing import _core
 
 __all__ = [
+    "FILE_WRITE_DELAY_MS",
     "DeliverySettings",
     "ReplayResult",
     "default_spool_dir",
@@ -152,6 +153,10 @@ def _open_spool(spool_dir: str, max_bytes: int) -> _core.Spool | None:
         return None
 
 
+#: How long a trace file's writer waits after a span ends before writing what it has.
+FILE_WRITE_DELAY_MS = 20
+
+
 def pipeline_options(provider: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Extra keyword arguments of ``_core.Pipeline``: the caps, and the spool
     for the network providers (a trace file is written where it is, or not at all)."""
@@ -164,6 +169,11 @@ def pipeline_options(provider: str, environ: Mapping[str, str] | None = None) ->
     }
     if provider in ("otlp", "jaeger", "zipkin") and resolved.spool_dir is not None:
         options["spool"] = _open_spool(resolved.spool_dir, resolved.spool_max_bytes)
+    if provider == "file":
+        # Written as the run goes, not at its end: `tail -f` follows the run, a killed run
+        # leaves its spans on disk, and the export thread writes beside the experiment
+        # instead of the run waiting for it at exit (~0.7 ms of a 200-activity run).
+        options["schedule_delay_ms"] = FILE_WRITE_DELAY_MS
     return options
 
 

@@ -40,5 +40,20 @@ def flag_is_absent(path: str) -> bool:
     return not os.path.exists(path)
 
 
+def text_appears_in(path: str, text: str, within: float) -> bool:
+    """Whether ``text`` is in the file at ``path`` within ``within`` seconds (polled)."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            with open(path, encoding="utf-8") as stream:
+                if text in stream.read():
+                    return True
+        except FileNotFoundError:
+            pass
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.005)
+
+
 def echo(value: object) -> object:
     return value

@@ -244,11 +244,9 @@ def _install_opentracing() -> None:
 
 
 def _otel_binder(content: Content) -> Any:
-    """Other extensions' OpenTelemetry spans join the run (when the API is here)."""
+    """Other extensions' OpenTelemetry spans join the run."""
     from chaostracing import otel
 
-    if not otel.available():
-        return None
     otel.install()
     return otel.ContextBinding(content.redactor)
 

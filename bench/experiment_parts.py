@@ -1,0 +1,149 @@
+"""Item 8b by parts, in wall time: what declaring ``chaostracing.oltp`` (``"automatic":
+false``, the README's recommendation) adds to a ``chaos run`` of N Python probes, measured
+where it is spent rather than as the difference of two whole runs, which differ here by
+tens of milliseconds from one run to the next.
+
+* Once per run, in a fresh interpreter as ``chaos run`` has it: importing the control (and
+  the native core), configuring it, and its end (flush, trace file, report) — timed around
+  ``runtime.configure()`` and ``runtime.finish()`` of a real ``chaos run``.
+* Per activity: chaoslib's ``run_experiment`` of N and of 2N probes in one process, with
+  and without the control, interleaved; the slope of the difference.
+
+Prints one JSON object (medians, milliseconds and microseconds).
+
+    python bench/experiment_parts.py --activities 200 --rounds 9
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import copy
+import json
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+CONTROL = "chaostracing.oltp"
+
+
+def experiment(n: int, traced: bool) -> dict[str, Any]:
+    exp: dict[str, Any] = {
+        "title": "bench",
+        "description": "bench",
+        "method": [
+            {
+                "type": "probe",
+                "name": f"probe-{i}",
+                "provider": {"type": "python", "module": "os", "func": "getpid"},
+            }
+            for i in range(n)
+        ],
+    }
+    if traced:
+        provider = {"type": "python", "module": CONTROL}
+        exp["controls"] = [{"name": "tracing", "automatic": False, "provider": provider}]
+    return exp
+
+
+def once(path: str) -> None:
+    """In a fresh interpreter: a real `chaos run` of ``path``, its once-per-run parts timed."""
+    import chaostoolkit.cli  # what `chaos` has loaded before it loads the control
+
+    start = time.perf_counter()
+    import chaostracing.oltp  # noqa: F401
+    from chaostracing import runtime
+
+    spent = {"import": time.perf_counter() - start}
+
+    def timed(name: str, function: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            begin = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.perf_counter() - begin
+
+        return call
+
+    runtime.configure = timed("configure", runtime.configure)  # type: ignore[method-assign]
+    runtime.finish = timed("finish", runtime.finish)  # type: ignore[method-assign]
+    folder = Path(path).parent
+    sys.argv = ["chaos", "--no-version-check", "--log-file", str(folder / "chaos.log"), "run"]
+    sys.argv += ["--journal-path", str(folder / "journal.json"), "--no-verify-tls", path]
+    with contextlib.suppress(SystemExit):  # the CLI exits with the run's status
+        chaostoolkit.cli.cli()
+    print(json.dumps({k: v * 1e3 for k, v in spent.items()}), file=sys.__stderr__)
+
+
+def per_run(n: int, rounds: int, folder: Path) -> dict[str, float]:
+    path = folder / "experiment.json"
+    path.write_text(json.dumps(experiment(n, traced=True)))
+    parts: dict[str, list[float]] = {}
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    for _ in range(rounds):
+        done = subprocess.run(
+            [sys.executable, __file__, "--once", str(path)],
+            capture_output=True,
+            text=True,
+            cwd=folder,
+            env=env,
+            check=True,
+        )
+        for name, value in json.loads(done.stderr.strip().splitlines()[-1]).items():
+            parts.setdefault(name, []).append(value)
+    return {name: statistics.median(values) for name, values in parts.items()}
+
+
+def per_activity(n: int, rounds: int) -> float:
+    from chaoslib.experiment import run_experiment
+
+    logging.disable(logging.CRITICAL)
+    times: dict[tuple[int, bool], list[float]] = {}
+    for _ in range(rounds):
+        for size in (n, 2 * n):
+            for traced in (False, True):
+                exp = copy.deepcopy(experiment(size, traced))
+                start = time.perf_counter()
+                run_experiment(exp, settings={}, experiment_vars=({}, {}))
+                times.setdefault((size, traced), []).append(time.perf_counter() - start)
+    median = {key: statistics.median(values) for key, values in times.items()}
+    added_n = median[(n, True)] - median[(n, False)]
+    added_2n = median[(2 * n, True)] - median[(2 * n, False)]
+    return (added_2n - added_n) / n * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--activities", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--once", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.once:
+        once(args.once)
+        return
+    with tempfile.TemporaryDirectory(prefix="chaostracing-bench-") as tmp:
+        os.chdir(tmp)  # the in-process runs write their trace file and report here
+        run_ms = per_run(args.activities, args.rounds, Path(tmp))
+        activity_us = per_activity(args.activities, args.rounds * 2)
+    once_ms = sum(run_ms.values())
+    print(
+        json.dumps(
+            {
+                "activities": args.activities,
+                "per_run_ms": run_ms,
+                "per_activity_us": activity_us,
+                "total_us_per_activity": once_ms * 1e3 / args.activities + activity_us,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

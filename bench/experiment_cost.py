@@ -31,7 +31,7 @@ import chaostracing.control as control
 HOOKS = [name for name in dir(control) if name.endswith("_control")]
 
 
-def experiment(n: int, module: str | None) -> dict[str, Any]:
+def experiment(n: int, module: str | None, *, automatic: bool = True) -> dict[str, Any]:
     exp: dict[str, Any] = {
         "title": "bench",
         "description": "bench",
@@ -45,7 +45,10 @@ def experiment(n: int, module: str | None) -> dict[str, Any]:
         ],
     }
     if module:
-        exp["controls"] = [{"name": "c", "provider": {"type": "python", "module": module}}]
+        control: dict[str, Any] = {"name": "c", "provider": {"type": "python", "module": module}}
+        if not automatic:
+            control["automatic"] = False
+        exp["controls"] = [control]
     return exp
 
 

@@ -34,22 +34,10 @@ CONTROL = "chaostracing.oltp"
 
 
 def experiment(n: int, traced: bool) -> dict[str, Any]:
-    exp: dict[str, Any] = {
-        "title": "bench",
-        "description": "bench",
-        "method": [
-            {
-                "type": "probe",
-                "name": f"probe-{i}",
-                "provider": {"type": "python", "module": "os", "func": "getpid"},
-            }
-            for i in range(n)
-        ],
-    }
-    if traced:
-        provider = {"type": "python", "module": CONTROL}
-        exp["controls"] = [{"name": "tracing", "automatic": False, "provider": provider}]
-    return exp
+    # Imported here, not at the top: the --once child times importing chaostracing itself.
+    from experiment_cost import experiment as probes
+
+    return probes(n, CONTROL if traced else None, automatic=False)
 
 
 def once(path: str) -> None:

@@ -73,6 +73,16 @@ ReportAttributes attributes_from_python(nb::handle mapping, nb::handle display) 
   return out;
 }
 
+std::int64_t int64_of(nb::handle value, const char* what) {
+  int overflow = 0;
+  const long long number = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);
+  if (overflow != 0 || (number == -1 && PyErr_Occurred())) {
+    PyErr_Clear();
+    throw nb::value_error((std::string(what) + " must be a signed 64-bit integer").c_str());
+  }
+  return number;
+}
+
 // One chaostracing.trace_file.Span (a named tuple; read by position).
 ReportSpan span_from_python(nb::handle span, nb::handle display) {
   const auto field = [&](std::size_t i) { return span[i]; };
@@ -81,14 +91,14 @@ ReportSpan span_from_python(nb::handle span, nb::handle display) {
   out.span_id = utf8(field(1), "span_id");
   out.parent_span_id = utf8(field(2), "parent_span_id");
   out.name = utf8(field(3), "name");
-  out.start_ns = nb::cast<std::int64_t>(field(4));
-  out.end_ns = nb::cast<std::int64_t>(field(5));
+  out.start_ns = int64_of(field(4), "start_ns");
+  out.end_ns = int64_of(field(5), "end_ns");
   out.attributes = attributes_from_python(field(6), display);
   for (nb::handle event : field(7)) {
-    out.events.push_back({utf8(event[0], "event name"), nb::cast<std::int64_t>(event[1]),
+    out.events.push_back({utf8(event[0], "event name"), int64_of(event[1], "event time_ns"),
                           attributes_from_python(event[2], display)});
   }
-  out.status_code = nb::cast<int>(field(8));
+  out.status_code = static_cast<int>(int64_of(field(8), "status_code"));
   out.status_message = utf8(field(9), "status_message");
   out.scope_name = utf8(field(11), "scope_name");
   return out;
@@ -144,7 +154,8 @@ void bind_report(nb::module_& m) {
       },
       nb::arg("spans"), nb::arg("display"),
       "The report of chaostracing.trace_file.Span tuples; display(value) shows a value that is\n"
-      "not str, bool, a 64-bit int or float.");
+      "not str, bool, a 64-bit int or float. Raises ValueError for a time or status that is\n"
+      "not a signed 64-bit integer, TypeError for a field of another type.");
 }
 
 }  // namespace chaostracing::bindings

@@ -143,8 +143,9 @@ def test_enum_names_and_base64_ids_are_accepted():
         ('{"journal": 1}', "t.jsonl:2: not an OTLP ExportTraceServiceRequest"),
         (otlp_line([raw_span(spanId="zz")]), "spanId"),
         (otlp_line([raw_span(startTimeUnixNano="soon")]), "startTimeUnixNano"),
+        (otlp_line([raw_span(endTimeUnixNano=str(2**64 - 1))]), "endTimeUnixNano"),
     ],
-    ids=["json", "shape", "id", "time"],
+    ids=["json", "shape", "id", "time", "time-range"],
 )
 def test_bad_lines_are_reported_with_their_line(tmp_path, line, complaint):
     path = tmp_path / "t.jsonl"

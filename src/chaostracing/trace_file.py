@@ -117,6 +117,17 @@ def _int(value: Any, what: str, field: str = "") -> int:
     raise TraceFileError(f"{_where(what, field)}: expected an integer, got {value!r}")
 
 
+# Nanoseconds since the epoch, as the report's core holds them (signed 64-bit: up to 2262).
+_MAX_TIME_NS = 2**63 - 1
+
+
+def _time(value: Any, what: str, field: str) -> int:
+    number = _int(value, what, field)
+    if not 0 <= number <= _MAX_TIME_NS:
+        raise TraceFileError(f"{_where(what, field)}: {number} is not a time (ns since 1970)")
+    return number
+
+
 def _enum(value: Any, names: Mapping[str, int], what: str, field: str) -> int:
     if isinstance(value, str) and value in names:
         return names[value]
@@ -194,7 +205,7 @@ def _span(
     events = tuple(
         Event(
             name=str(e.get("name", "")),
-            time_ns=_int(e.get("timeUnixNano", 0), what, "event time"),
+            time_ns=_time(e.get("timeUnixNano", 0), what, "event time"),
             attributes=_attributes(e.get("attributes"), f"{what} event"),
         )
         for e in raw.get("events") or []
@@ -204,8 +215,8 @@ def _span(
     span_id = _id(raw.get("spanId"), 8, what, "spanId")
     if not trace_id or not span_id:
         raise TraceFileError(f"{what}: a span needs a traceId and a spanId")
-    start = _int(raw.get("startTimeUnixNano", 0), what, "startTimeUnixNano")
-    end = _int(raw.get("endTimeUnixNano", 0), what, "endTimeUnixNano")
+    start = _time(raw.get("startTimeUnixNano", 0), what, "startTimeUnixNano")
+    end = _time(raw.get("endTimeUnixNano", 0), what, "endTimeUnixNano")
     return Span(
         trace_id=trace_id,
         span_id=span_id,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The report's data as the page reads it (chaostracing/report/static/report.js).
+#include <cstdio>
 #include <ctime>
 #include <unordered_map>
 

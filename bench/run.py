@@ -671,7 +671,9 @@ def experiment_overhead(short: bool) -> None:
             f"per run import {once.get('import', 0):.2f} ms + configure "
             f"{once.get('configure', 0):.2f} ms + end (flush, report) "
             f"{once.get('finish', 0):.2f} ms in a fresh `chaos run`; per activity "
-            f"{parts_of['per_activity_us']:.1f} us (in-process slope, {n} vs {2 * n})",
+            f"{parts_of['per_activity_us']:.1f} us (in-process slope, {n} vs {2 * n}; noisy "
+            f"here), of which {parts_of['handlers_us']:.1f} us inside the control's "
+            f"handlers (with only those: {parts_of['total_with_handlers_only_us']:.1f} us)",
             ratio=False,
         )
     table.print()

@@ -60,37 +60,15 @@ void append_scalar(std::string& out, const T& v) {
   }
 }
 
-}  // namespace
-
-void append_json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      append_escaped_ascii(out, c);
-      ++i;
-      continue;
-    }
-    const std::size_t n = utf8_sequence_length(s, i);
-    if (n == 0) {
-      out.append(kReplacementCharacter);
-      ++i;
-    } else {
-      out.append(s.substr(i, n));
-      i += n;
-    }
-  }
-  out.push_back('"');
-}
-
-void append_json_string_for_script(std::string& out, std::string_view s) {
-  // A report's JSON is mostly such strings: bytes that need no escape are appended a run at a
-  // time, not one by one (a third of the report's cost otherwise).
+// The one JSON string writer. Bytes that need no escape are appended a run at a time, not
+// one by one (a third of a report's cost otherwise). For a <script> element (kForScript),
+// "<", ">", "&", U+2028 and U+2029 are escaped as well.
+template <bool kForScript>
+void append_escaped_string(std::string& out, std::string_view s) {
   static constexpr auto kPlain = [] {
     std::array<bool, 128> plain{};
     for (unsigned c = 0x20; c < 0x80; ++c) {
-      plain[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&';
+      plain[c] = c != '"' && c != '\\' && (!kForScript || (c != '<' && c != '>' && c != '&'));
     }
     return plain;
   }();
@@ -106,7 +84,7 @@ void append_json_string_for_script(std::string& out, std::string_view s) {
         continue;
       }
       flush();
-      if (c == '<' || c == '>' || c == '&') {
+      if (kForScript && (c == '<' || c == '>' || c == '&')) {
         out.append("\\u00");
         out.push_back(kHexDigits[c >> 4]);
         out.push_back(kHexDigits[c & 0x0f]);
@@ -121,7 +99,7 @@ void append_json_string_for_script(std::string& out, std::string_view s) {
       flush();
       out.append(kReplacementCharacter);
       run = ++i;
-    } else if (n == 3 && c == 0xE2 && s[i + 1] == '\x80' &&
+    } else if (kForScript && n == 3 && c == 0xE2 && s[i + 1] == '\x80' &&
                (s[i + 2] == '\xA8' || s[i + 2] == '\xA9')) {
       flush();
       out.append(s[i + 2] == '\xA8' ? "\\u2028" : "\\u2029");
@@ -132,6 +110,16 @@ void append_json_string_for_script(std::string& out, std::string_view s) {
   }
   flush();
   out.push_back('"');
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+  append_escaped_string<false>(out, s);
+}
+
+void append_json_string_for_script(std::string& out, std::string_view s) {
+  append_escaped_string<true>(out, s);
 }
 
 void append_decimal(std::string& out, std::int64_t v) {

@@ -52,23 +52,25 @@ def experiment(n: int, module: str | None, *, automatic: bool = True) -> dict[st
     return exp
 
 
+def timed(spent: dict[str, float], name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function``, adding the seconds each call takes to ``spent[name]``."""
+
+    # With the function's signature, from which chaoslib decides what to pass a hook.
+    @functools.wraps(function)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[name] = spent.get(name, 0.0) + time.perf_counter() - start
+
+    return call
+
+
 def timed_hooks(spent: dict[str, float]) -> None:
     """Wraps the control's hooks (chaoslib looks them up by name at each call)."""
-
-    def wrap(name: str, hook: Callable[..., Any]) -> Callable[..., Any]:
-        # With the hook's signature, from which chaoslib decides what to pass it.
-        @functools.wraps(hook)
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            start = time.perf_counter()
-            try:
-                return hook(*args, **kwargs)
-            finally:
-                spent[name] = spent.get(name, 0.0) + time.perf_counter() - start
-
-        return timed
-
     for name in HOOKS:
-        setattr(control, name, wrap(name, getattr(control, name)))
+        setattr(control, name, timed(spent, name, getattr(control, name)))
 
 
 def best_run(n: int, module: str | None, repeat: int) -> float:

@@ -49,19 +49,10 @@ def once(path: str) -> None:
     from chaostracing import runtime
 
     spent = {"import": time.perf_counter() - start}
+    from experiment_cost import timed  # after the timed import: it imports chaostracing
 
-    def timed(name: str, function: Any) -> Any:
-        def call(*args: Any, **kwargs: Any) -> Any:
-            begin = time.perf_counter()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                spent[name] = spent.get(name, 0.0) + time.perf_counter() - begin
-
-        return call
-
-    runtime.configure = timed("configure", runtime.configure)  # type: ignore[method-assign]
-    runtime.finish = timed("finish", runtime.finish)  # type: ignore[method-assign]
+    runtime.configure = timed(spent, "configure", runtime.configure)  # type: ignore[method-assign]
+    runtime.finish = timed(spent, "finish", runtime.finish)  # type: ignore[method-assign]
     folder = Path(path).parent
     sys.argv = ["chaos", "--no-version-check", "--log-file", str(folder / "chaos.log"), "run"]
     sys.argv += ["--journal-path", str(folder / "journal.json"), "--no-verify-tls", path]
@@ -94,25 +85,16 @@ def per_activity(n: int, rounds: int) -> tuple[float, float]:
     control's activity handlers alone (µs per activity): what whole runs add, noisy here by
     several µs, and the part of it that is ours without doubt."""
     from chaoslib.experiment import run_experiment
+    from experiment_cost import timed
 
     from chaostracing import oltp
 
     logging.disable(logging.CRITICAL)
-    inside = [0.0, 0]  # seconds in the handlers, activities
-
-    def timed(method: Any) -> Any:
-        def call(self: Any, *args: Any) -> Any:
-            begin = time.perf_counter()
-            try:
-                return method(self, *args)
-            finally:
-                inside[0] += time.perf_counter() - begin
-
-        return call
-
+    inside: dict[str, float] = {}  # seconds in the activity handlers
+    traced_activities = 0
     events = oltp._RunEvents
-    events.start_activity = timed(events.start_activity)  # type: ignore[method-assign]
-    events.activity_completed = timed(events.activity_completed)  # type: ignore[method-assign]
+    for name in ("start_activity", "activity_completed"):
+        setattr(events, name, timed(inside, "handlers", getattr(events, name)))
     times: dict[tuple[int, bool], list[float]] = {}
     for _ in range(rounds):
         for size in (n, 2 * n):
@@ -121,11 +103,11 @@ def per_activity(n: int, rounds: int) -> tuple[float, float]:
                 start = time.perf_counter()
                 run_experiment(exp, settings={}, experiment_vars=({}, {}))
                 times.setdefault((size, traced), []).append(time.perf_counter() - start)
-                inside[1] += size if traced else 0
+                traced_activities += size if traced else 0
     median = {key: statistics.median(values) for key, values in times.items()}
     added_n = median[(n, True)] - median[(n, False)]
     added_2n = median[(2 * n, True)] - median[(2 * n, False)]
-    return (added_2n - added_n) / n * 1e6, inside[0] / inside[1] * 1e6
+    return (added_2n - added_n) / n * 1e6, inside["handlers"] / traced_activities * 1e6
 
 
 def main() -> None:

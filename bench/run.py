@@ -486,24 +486,29 @@ def cpp_bench(short: bool) -> None:
     table.print()
 
 
+def _script_json(script: str, *args: str) -> tuple[dict[str, Any], str]:
+    """The JSON object a bench/ script prints, or ({}, why it failed)."""
+    done = subprocess.run(
+        [str(OURS_PY), str(BENCH / script), *args], capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        return {}, "failed: " + done.stderr.strip()[-200:]
+    return json.loads(done.stdout), ""
+
+
 def experiment_overhead(short: bool) -> None:
     """8: what the control adds to an experiment of N Python probes."""
     n = 20 if short else 200
-    inside = subprocess.run(
-        [str(OURS_PY), str(BENCH / "experiment_cost.py"), "--activities", str(n)],
-        capture_output=True,
-        text=True,
-    )
+    cost, failure = _script_json("experiment_cost.py", "--activities", str(n))
     hooks = Table(
         f"8a. experiment of {n} activities in one process: time in the control's activity "
         "hooks (trace file, the embedded default)",
         "us/activity",
         "<= 50 us",
     )
-    if inside.returncode != 0:
-        hooks.add("ours", None, "failed: " + inside.stderr.strip()[-200:])
+    if failure:
+        hooks.add("ours", None, failure)
     else:
-        cost = json.loads(inside.stdout)
         runs = cost["run_ms"]
         hooks.add(
             "ours",
@@ -647,22 +652,12 @@ def experiment_overhead(short: bool) -> None:
         )
     # Whole runs differ by tens of ms here: the same added time measured where it is spent.
     rounds_of_parts = "3" if short else "9"
-    by_parts = subprocess.run(
-        [
-            str(OURS_PY),
-            str(BENCH / "experiment_parts.py"),
-            "--activities",
-            str(n),
-            "--rounds",
-            rounds_of_parts,
-        ],
-        capture_output=True,
-        text=True,
+    parts_of, failure = _script_json(
+        "experiment_parts.py", "--activities", str(n), "--rounds", rounds_of_parts
     )
-    if by_parts.returncode != 0:
-        table.add("oltp, by parts", None, "failed: " + by_parts.stderr.strip()[-200:])
+    if failure:
+        table.add("oltp, by parts", None, failure)
     else:
-        parts_of = json.loads(by_parts.stdout)
         once = parts_of["per_run_ms"]
         table.add(
             "oltp, by parts",

@@ -144,7 +144,30 @@ void bind_report(nb::module_& m) {
           [](const PyReportData& self, std::string_view link) {
             return report_json(self.spans, self.rows, self.summary, link);
           },
-          nb::arg("link") = "", "The page's data, as JSON safe inside a <script> element.");
+          nb::arg("link") = "", "The page's data, as JSON safe inside a <script> element.")
+      .def(
+          "page",
+          [](const PyReportData& self, std::string_view link) {
+            return report_page(self.spans, self.rows, self.summary, link);
+          },
+          nb::arg("link") = "", "The report as one HTML document.")
+      .def(
+          "write_page",
+          [](const PyReportData& self, const std::string& path, std::string_view link) {
+            std::string page = report_page(self.spans, self.rows, self.summary, link);
+            std::string error;
+            {
+              nb::gil_scoped_release release;
+              error = write_file_atomically(path, page);
+            }
+            if (!error.empty()) {
+              PyErr_SetString(PyExc_OSError, error.c_str());
+              throw nb::python_error();
+            }
+          },
+          nb::arg("path"), nb::arg("link") = "",
+          "Write page(link) to `path` through a temporary file renamed over it (mode 0644).\n"
+          "Raises OSError naming the path.");
   m.def(
       "report_data",
       [](nb::iterable spans, nb::object display) {

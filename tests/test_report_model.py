@@ -310,9 +310,7 @@ def test_report_holds_the_data_once_and_only_its_own_script_runs():
 
 
 def test_the_page_script_never_writes_markup():
-    from importlib import resources
-
-    script = resources.files("chaostracing.report").joinpath("static/report.js").read_text()
+    [script] = re.findall(r"<script>(.*?)</script>", render_report([]), re.DOTALL)
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
         assert sink not in script
 
@@ -413,9 +411,6 @@ def test_text_tree_draws_branches_lanes_and_errors():
 def test_the_title_is_escaped_as_the_standard_library_would(title):
     import html
 
-    from chaostracing.report.html import _escape_markup
-
-    assert _escape_markup(title) == html.escape(title)
     document = render_report(
         [span("experiment", ids(1), **{"chaostoolkit.experiment.title": title})]
     )

@@ -305,6 +305,11 @@ class ReportData:
         indices)."""
     def json(self, link: str = "") -> str:
         """The page's data, as JSON safe inside a <script> element."""
+    def page(self, link: str = "") -> str:
+        """The report as one HTML document."""
+    def write_page(self, path: str, link: str = "") -> None:
+        """Write ``page(link)`` to ``path`` through a temporary file renamed over it (mode
+        0644). Raises OSError naming the path."""
 
 def report_data(spans: Iterable[Sequence[Any]], display: Callable[[Any], str]) -> ReportData:
     """The report of ``chaostracing.trace_file.Span`` tuples; ``display(value)`` shows a

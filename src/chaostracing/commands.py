@@ -26,7 +26,8 @@ from chaostracing.from_journal import (
     send_spans,
     spans_from_journal,
 )
-from chaostracing.report.html import render_report, write_text_atomically
+from chaostracing.report.html import write_report
+from chaostracing.report.model import report_data
 from chaostracing.report.text import render_tree
 from chaostracing.trace_file import Span, TraceFileError, parse_lines
 
@@ -81,15 +82,13 @@ def _beside(source: Path, suffix: str) -> Path:
 def report(source: Path, output: Path | None, link_template: str | None) -> None:
     """``chaos trace report``."""
     spans = load_spans(source)
-    try:
-        document = render_report(spans, link_template=link_template)
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="'--link-template'") from None
     out = output or _beside(source, ".report.html")
     try:
-        write_text_atomically(out, document)
-    except OSError as error:
-        raise click.ClickException(f"cannot write {out}: {error.strerror or error}") from None
+        write_report(source, out, link_template=link_template or "", data=report_data(spans))
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'--link-template'") from None
+    except OSError as error:  # the core's message names the file
+        raise click.ClickException(str(error)) from None
     click.echo(f"report of {len(spans)} spans written to {out}")
 
 

@@ -2,8 +2,9 @@
 // The HTML report's data: the waterfall's rows (order, depth, lane, kind), the run's summary,
 // and the JSON the page draws — worked out here, once, for the report written at the end of
 // a run (from the spans its file exporter kept, without handing them to Python) and for
-// `chaos trace report`/`show` (from spans read back from a trace file). The page itself, its
-// script and the file it is written to stay in Python (chaostracing.report).
+// `chaos trace report`/`show` (from spans read back from a trace file); and the page itself
+// (its script and style are compiled in: src/report/page/), written without Python at the end
+// of a run, on the thread that also delivers the last spans.
 //
 // Values are kept as the page shows them (ReportValue::text: strings as they are, anything
 // else as Python's json.dumps() writes it) with their type, which the summary reads.
@@ -16,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "chaostracing/file_exporter.hpp"
 #include "chaostracing/memory_exporter.hpp"
 #include "chaostracing/span.hpp"
 
@@ -107,6 +109,30 @@ std::vector<std::size_t> report_errors_cause_first(std::span<const ReportSpan> s
 // U+2028 and U+2029 escaped). Times are nanoseconds from the trace's first start.
 std::string report_json(std::span<const ReportSpan> spans, std::span<const ReportRow> rows,
                         const ReportSummary& summary, std::string_view link);
+
+// The whole report, one self-contained HTML document that opens from disk: the page's
+// script and style (allowed by hash, and nothing else, by its Content-Security-Policy), the
+// summary's title (markup-escaped) and report_json().
+std::string report_page(std::span<const ReportSpan> spans, std::span<const ReportRow> rows,
+                        const ReportSummary& summary, std::string_view link);
+
+// Writes `contents` to `path` through a temporary file in the same folder renamed over it, so
+// that a reader never sees half a file; mode 0644, as a journal. "" when written, else the
+// error, naming the path.
+std::string write_file_atomically(const std::string& path, std::string_view contents);
+
+// What write_written_report() did.
+struct ReportWriteResult {
+  // The exporter kept every span it wrote: otherwise nothing was written (the report must be
+  // made from the file).
+  bool kept = false;
+  std::size_t spans = 0;
+  std::string error;  // "" when written
+};
+
+// The report of what a file exporter kept (WrittenSpans::take()), written to `path`.
+ReportWriteResult write_written_report(WrittenSpans& written, const std::string& path,
+                                       std::string_view link);
 
 // The spans of exported batches (what a file exporter wrote), for the report.
 std::vector<ReportSpan> report_spans(std::span<const ExportedBatch> batches);

@@ -1,26 +1,22 @@
 """The HTML report: one self-contained file, safe for any experiment's strings.
 
-The page carries its data as JSON inside ``<script type="application/json">``
-and draws it with its own inline script, using ``textContent`` only. Two
-layers keep experiment strings from becoming markup:
+The core writes the page (``chaostracing/report.hpp``; its script and style are compiled
+in). It carries its data as JSON inside ``<script type="application/json">`` and draws it
+with its own inline script, using ``textContent`` only. Two layers keep experiment strings
+from becoming markup:
 
-* the JSON (written by the core, ``chaostracing/report.hpp``) is escaped so that no
-  string can end the data block (``<``, ``>`` and ``&`` become ``\\u003c``-style
-  escapes, as do U+2028/U+2029);
+* the JSON is escaped so that no string can end the data block (``<``, ``>`` and ``&``
+  become ``\\u003c``-style escapes, as do U+2028/U+2029);
 * a Content-Security-Policy allows no network at all and only the page's own
   script and style, by hash: an injected handler or script would not run.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import gc
-import hashlib
 import os
-import tempfile
 from collections.abc import Iterator, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -34,27 +30,6 @@ __all__ = ["LINK_TEMPLATE_ENV", "render_report", "trace_link", "write_report"]
 
 #: Environment variable holding the default backend link template.
 LINK_TEMPLATE_ENV = "CHAOSTRACING_TRACE_URL"
-
-# What html.escape() replaces, "&" first; without importing html, whose entity tables cost a
-# run's report ~1.5 ms to build, for one title.
-_MARKUP_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
-
-
-def _escape_markup(text: str) -> str:
-    """``html.escape(text)``."""
-    for char, escape in _MARKUP_ESCAPES:
-        if char in text:
-            text = text.replace(char, escape)
-    return text
-
-
-def _asset(name: str) -> str:
-    static = resources.files("chaostracing.report").joinpath("static")
-    return static.joinpath(name).read_text("utf-8")
-
-
-def _sha256(text: str) -> str:
-    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
 
 def trace_link(template: str | None, trace_id: str) -> str:
@@ -94,32 +69,12 @@ def render_report(spans: Sequence[Span], *, link_template: str | None = None) ->
 def render_data(data: _core.ReportData, *, link_template: str | None = None) -> str:
     """:func:`render_report` of the core's report data (``model.report_data()``, or what a
     run's file exporter kept: ``Pipeline.written_report()``)."""
-    title, trace_ids = data.summary()[:2]
-    link = trace_link(link_template, trace_ids[0]) if trace_ids else ""
-    script = _asset("report.js")
-    style = _asset("report.css")
-    policy = (
-        "default-src 'none'; "
-        f"script-src {_sha256(script)}; "
-        f"style-src {_sha256(style)}; "
-        "base-uri 'none'; form-action 'none'"
-    )
-    title = f"{title or 'Trace'} — chaostracing report"
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{policy}">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        '<meta name="referrer" content="no-referrer">\n'
-        f'<meta name="generator" content="chaostracing">\n<title>{_escape_markup(title)}</title>\n'
-        f"<style>{style}</style>\n</head>\n<body>\n"
-        '<noscript><p class="noscript">This report draws the trace with JavaScript; '
-        "please allow scripts for this file.</p></noscript>\n"
-        '<div id="app"></div>\n'
-        # The core's JSON is escaped for this place: no "<", ">" or "&" in it.
-        f'<script type="application/json" id="trace-data">{data.json(link)}</script>\n'
-        f"<script>{script}</script>\n</body>\n</html>\n"
-    )
+    return data.page(_link(data, link_template))
+
+
+def _link(data: _core.ReportData, link_template: str | None) -> str:
+    trace_ids = data.summary()[1]
+    return trace_link(link_template, trace_ids[0]) if trace_ids else ""
 
 
 def write_report(
@@ -156,8 +111,7 @@ def write_report(
             from chaostracing.trace_file import read_trace_file
 
             data = report_data(read_trace_file(trace_file))
-        document = render_data(data, link_template=link_template)
-    write_text_atomically(out, document)
+        data.write_page(str(out), _link(data, link_template))
     return len(data)
 
 
@@ -174,17 +128,3 @@ def _without_collections() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def write_text_atomically(out: Path, text: str) -> None:
-    """Write ``text`` to ``out`` through a temporary file in the same folder."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        # mkstemp makes the file private; a report is as readable as a journal.
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -493,6 +493,11 @@ void bind_span(nb::module_& m) {
             return self.processor->shutdown(timeout);
           },
           nb::arg("timeout_ms") = 30000)
+      .def("close", &close_pipeline, nb::arg("timeout_ms") = 30000, nb::arg("report") = "",
+           nb::arg("link") = "",
+           "shutdown(timeout_ms) on a thread of its own, then, given a report path, the report\n"
+           "of what the file exporter kept (file_exporter(keep_bytes=N)) written there, with\n"
+           "`link` to the trace in a backend; returns a Closing at once.")
       .def("stats", [](const PyPipeline& self) { return stats_dict(self.processor->stats()); })
       .def("last_error", [](const PyPipeline& self) { return self.processor->last_error(); })
       .def("rejection_error",

@@ -128,7 +128,12 @@ nb::object attribute_value_to_python(const AttributeValue& value);
 // all it wrote (bind_report.cpp).
 nb::object written_report(WrittenSpans& written);
 
+// Pipeline.close() (bind_closing.cpp): a _core.Closing.
+nb::object close_pipeline(PyPipeline& pipeline, std::int64_t timeout_ms, std::string report,
+                          std::string link);
+
 void bind_span(nb::module_& m);
+void bind_closing(nb::module_& m);
 void bind_api(nb::module_& m);
 void bind_redactor(nb::module_& m);
 void bind_export(nb::module_& m);

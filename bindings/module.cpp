@@ -16,6 +16,7 @@ NB_MODULE(_core, m) {
   bind_redactor(m);
   bind_export(m);
   bind_span(m);
+  bind_closing(m);
   bind_api(m);
   bind_config(m);
   bind_spool(m);

@@ -282,6 +282,10 @@ class Pipeline:
         """The exporter's most recent error, "" if none."""
     def describe(self) -> str:
         """The exporter's description."""
+    def close(self, timeout_ms: int = 30000, report: str = "", link: str = "") -> Closing:
+        """``shutdown(timeout_ms)`` on a thread of its own, then, given a ``report`` path, the
+        report of what the file exporter kept written there, with ``link`` to the trace in a
+        backend; returns at once."""
     def written_report(self) -> ReportData | None:
         """The report of what the file exporter wrote since the last call
         (``file_exporter(keep_bytes=N)``); None when it kept none or not all of it (more
@@ -310,6 +314,20 @@ class ReportData:
     def write_page(self, path: str, link: str = "") -> None:
         """Write ``page(link)`` to ``path`` through a temporary file renamed over it (mode
         0644). Raises OSError naming the path."""
+
+class Closing:
+    """A Pipeline closing on a thread of its own (``Pipeline.close()``)."""
+
+    def wait(self, timeout_ms: int) -> bool:
+        """Whether it is done, waiting up to ``timeout_ms`` for it."""
+    @property
+    def delivered(self) -> bool:
+        """Whether every span was exported (``shutdown()``'s answer); waits for it."""
+    @property
+    def report(self) -> tuple[bool, int, str]:
+        """(kept, spans, error): kept is False when the exporter did not keep all it wrote
+        (or there was no report to write) and nothing was written; error is "" when the
+        report was written. Waits for it."""
 
 def report_data(spans: Iterable[Sequence[Any]], display: Callable[[Any], str]) -> ReportData:
     """The report of ``chaostracing.trace_file.Span`` tuples; ``display(value)`` shows a

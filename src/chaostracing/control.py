@@ -154,7 +154,7 @@ class _HypothesisProbes(RunEventHandler):  # type: ignore[misc]
 
 @_never_raises
 def cleanup_control() -> None:
-    runtime.finish()
+    runtime.finish(background=True)
 
 
 @_never_raises

@@ -55,7 +55,7 @@ class _RunEvents(RunEventHandler):  # type: ignore[misc]
         try:
             self.run.experiment_finished(journal)
         finally:
-            runtime.finish()
+            runtime.finish(background=True)
 
     def interrupted(self, experiment: Mapping[str, Any], journal: Any) -> None:
         span = self.run.experiment_span
@@ -169,4 +169,4 @@ def _configure(
 
 class _Release(RunEventHandler):  # type: ignore[misc]
     def finish(self, journal: Any) -> None:
-        runtime.finish()
+        runtime.finish(background=True)

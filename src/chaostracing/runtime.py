@@ -175,6 +175,7 @@ def configure(
 ) -> RunTracer | None:
     """Start tracing this run with ``config``; a second call shares the first run."""
     global _run, _config, _signals, _references, _atexit_registered
+    _complete_closing()  # the previous run's, should it have ended in the background
     with _lock:
         _references += 1
         if _run is not None:
@@ -255,9 +256,17 @@ def trace_url(run: RunTracer, config: TracingConfig) -> str:
     return config.trace_url.replace("{trace_id}", run.trace_id) if config.trace_url else ""
 
 
-def finish() -> None:
-    """End the run's tracing: close open spans, flush (bounded), report."""
-    global _run, _config, _signals, _references
+def finish(*, background: bool = False) -> None:
+    """End the run's tracing: close open spans, deliver the last ones (bounded), write the
+    report (with the file provider), and say what became of them.
+
+    Args:
+        background: return once the core's thread has the delivery and the report in hand,
+            and say what became of them at exit (or at the next ``configure()``). The
+            controls end a run so: the run's own end — chaostoolkit writing its journal —
+            then goes on meanwhile, on the other core, instead of after them.
+    """
+    global _run, _config, _signals, _references, _closing
     with _lock:
         _references = max(0, _references - 1)
         if _references > 0 or _run is None or _config is None:
@@ -272,8 +281,46 @@ def finish() -> None:
         logger.debug("chaostracing: ended %d spans left open by the run", cut_short)
     # Deliver within the exit deadline, spool the rest, say what became of every span.
     exit_ms = delivery.exit_timeout_ms(config.timeout_ms)
-    delivered = run.pipeline.shutdown(timeout_ms=exit_ms + _SHUTDOWN_MARGIN_MS)
-    delivery.report(run.pipeline, delivered)
+    report, link = _report_target(run, config)
+    closing = _Closing(
+        run, config, run.pipeline.close(exit_ms + _SHUTDOWN_MARGIN_MS, report, link), report
+    )
+    if background:
+        with _lock:
+            earlier, _closing = _closing, closing
+        if earlier is not None:  # two runs ended in the background: say the first now
+            _complete(earlier)
+        return
+    _complete(closing)
+
+
+class _Closing:
+    """A run whose end the core's thread is writing (Pipeline.close())."""
+
+    __slots__ = ("closing", "config", "report", "run")
+
+    def __init__(
+        self, run: RunTracer, config: TracingConfig, closing: _core.Closing, report: str
+    ) -> None:
+        self.run, self.config, self.closing, self.report = run, config, closing, report
+
+
+# The run ended with finish(background=True), until what became of its end is said.
+_closing: _Closing | None = None
+
+
+def _complete_closing() -> None:
+    """Wait for the end of the run that finished in the background, and say how it went."""
+    global _closing
+    with _lock:
+        closing, _closing = _closing, None
+    if closing is not None:
+        _complete(closing)
+
+
+def _complete(ending: _Closing) -> None:
+    run, config = ending.run, ending.config
+    delivery.report(run.pipeline, ending.closing.delivered)
     stats = run.pipeline.stats()
     logger.info(
         "chaostracing: trace %s (%d spans) sent to %s",
@@ -284,22 +331,43 @@ def finish() -> None:
     url = trace_url(run, config)
     if url:
         logger.info("chaostracing: see the trace at %s", url)
-    if config.provider == "file":
-        _write_report(config, run.pipeline.written_report())
+    if not ending.report:
+        return
+    kept, _, error = ending.closing.report
+    if not kept:  # a trace file too big to keep in memory: read it back
+        _write_report(config, ending.report)
+    elif error:
+        logger.warning("chaostracing: no HTML report: %s", error)
+    else:
+        logger.info("chaostracing: report of the run in %s", ending.report)
 
 
-def _write_report(config: TracingConfig, written: _core.ReportData | None) -> None:
-    """The HTML waterfall beside the trace file: ``journal.report.html``, made from the
-    spans its exporter wrote (``written``), else from the file."""
+def _report_target(run: RunTracer, config: TracingConfig) -> tuple[str, str]:
+    """Where the run's HTML waterfall goes (beside the trace file: ``journal.report.html``;
+    "" for none) and its link to the trace in a backend."""
+    if config.provider != "file":
+        return "", ""
+    link = ""
+    if config.trace_url:
+        from chaostracing.report.html import trace_link
+
+        try:
+            link = trace_link(config.trace_url, run.trace_id)
+        except ValueError as error:
+            logger.warning("chaostracing: no HTML report: %s", error)
+            return "", ""
+    name = os.path.basename(config.path).removesuffix(".trace.jsonl").removesuffix(".jsonl")
+    return os.path.join(os.path.dirname(config.path), name + ".report.html"), link
+
+
+def _write_report(config: TracingConfig, out: str) -> None:
+    """The report made from the trace file read back."""
     from pathlib import Path
 
     from chaostracing.report import write_report
 
-    trace_file = Path(config.path)
-    name = trace_file.name.removesuffix(".trace.jsonl").removesuffix(".jsonl")
-    out = trace_file.with_name(name + ".report.html")
     try:
-        write_report(trace_file, out, link_template=config.trace_url, data=written)
+        write_report(Path(config.path), Path(out), link_template=config.trace_url)
     except (OSError, ValueError) as error:
         logger.warning("chaostracing: no HTML report: %s", error)
         return
@@ -313,3 +381,4 @@ def _at_exit() -> None:
         _references = 1 if pending else 0
     if pending:
         finish()
+    _complete_closing()

@@ -11,6 +11,7 @@ file beside the journal) so the trace is never dropped.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,6 +20,8 @@ from typing import Any
 from chaostracing import _core
 from chaostracing import legacy as _legacy
 from chaostracing import propagation as _propagation
+
+logger = logging.getLogger("chaostoolkit")
 
 __all__ = [
     "ARGUMENT_KEYS",
@@ -154,6 +157,22 @@ class _Source:
         if self._configuration.get(config_key) is not None:
             return config_key, self._configuration[config_key]
         return None
+
+
+def journal_path() -> str:
+    """Where ``chaos run`` writes its journal (``--journal-path``), from click."""
+    try:
+        import click
+
+        context = click.get_current_context(silent=True)
+        while context is not None:
+            path = context.params.get("journal_path")
+            if path:
+                return str(path)
+            context = context.parent
+    except Exception:  # click absent, or not under `chaos run`
+        logger.debug("chaostracing: no click context", exc_info=True)
+    return "journal.json"
 
 
 def default_trace_path(journal_path: str | os.PathLike[str]) -> str:

@@ -71,22 +71,6 @@ def _never_raises(hook: _F) -> _F:
     return guarded  # type: ignore[return-value]
 
 
-def journal_path() -> str:
-    """Where ``chaos run`` writes its journal (``--journal-path``), from click."""
-    try:
-        import click
-
-        context = click.get_current_context(silent=True)
-        while context is not None:
-            path = context.params.get("journal_path")
-            if path:
-                return str(path)
-            context = context.parent
-    except Exception:  # click absent, or not under `chaos run`
-        logger.debug("chaostracing: no click context", exc_info=True)
-    return "journal.json"
-
-
 @_never_raises
 def configure_control(
     configuration: Mapping[str, Any] | None = None,
@@ -104,7 +88,7 @@ def configure_control(
             key,
             ", ".join(_config.ARGUMENT_KEYS),
         )
-    resolved = _config.resolve(arguments, configuration, journal_path=journal_path())
+    resolved = _config.resolve(arguments, configuration, journal_path=_config.journal_path())
     run = runtime.configure(
         resolved,
         experiment=experiment,

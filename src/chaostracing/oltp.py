@@ -17,7 +17,6 @@ from chaoslib.run import RunEventHandler
 
 from chaostracing import config as _config
 from chaostracing import runtime
-from chaostracing.control import journal_path
 from chaostracing.lifecycle import RunTracer
 
 __all__ = ["configure_control"]
@@ -149,7 +148,9 @@ def _configure(
             ", ".join((*_config.ARGUMENT_KEYS, *_INSTRUMENTATION_FLAGS)),
         )
     already = runtime.active()
-    run = runtime.configure(_config.resolve(arguments, configuration, journal_path=journal_path()))
+    run = runtime.configure(
+        _config.resolve(arguments, configuration, journal_path=_config.journal_path())
+    )
     if run is None:
         return
     from chaostracing.otel.instrumentation import instrument

@@ -68,6 +68,12 @@ TEST(FileExporter, WritesOneJsonLinePerBatch) {
   EXPECT_EQ(st.st_mode & 0777 & ~0022u, 0644u & ~0022u);
 }
 
+void exporter_writes(FileExporter& exporter, const std::vector<SpanData>& batch) {
+  ASSERT_EQ(exporter.export_batch(batch, Resource{}, Scope{},
+                                  std::chrono::steady_clock::time_point::max()),
+            ExportResult::kSuccess);
+}
+
 TEST(FileExporter, TruncateFalseAppends) {
   TempDir dir;
   const std::string path = dir.path() + "/trace.jsonl";
@@ -78,7 +84,18 @@ TEST(FileExporter, TruncateFalseAppends) {
     exporter.export_batch(batch, Resource{}, Scope{}, deadline);
   }
   EXPECT_EQ(read_lines(path).size(), 2u);
-  FileExporter truncating(path, true);
+  {
+    // Emptied by the export thread before its first write, not by the caller that opens it.
+    FileExporter truncating(path, true);
+    EXPECT_EQ(read_lines(path).size(), 2u);
+    exporter_writes(truncating, batch);
+    EXPECT_EQ(read_lines(path).size(), 1u);
+    exporter_writes(truncating, batch);
+    EXPECT_EQ(read_lines(path).size(), 2u);
+  }
+  {
+    FileExporter truncating(path, true);  // nothing to write: emptied when it closes
+  }
   EXPECT_EQ(read_lines(path).size(), 0u);
 }
 

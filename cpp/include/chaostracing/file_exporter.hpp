@@ -3,7 +3,8 @@
 // '\n'-terminated line written with a single write(2) on an O_APPEND descriptor, so lines from
 // several writers never interleave. The constructor opens (creating with mode 0644, but never
 // creating directories) and throws std::system_error naming the path on failure; write errors
-// make export_batch() return kFailure with last_error() set.
+// make export_batch() return kFailure with last_error() set. With `truncate`, the file is
+// emptied before the first write, or at shutdown if nothing was written.
 //
 // Given a WrittenSpans, it also keeps what it wrote while the file is small: the run's report
 // is then made from those spans, not by reading the file back and parsing its JSON at the end
@@ -55,8 +56,12 @@ class FileExporter final : public Exporter {
   std::string describe() const override;
 
  private:
+  // Empties the file the first time, if asked to; false (last_error() set) if it cannot.
+  bool empty_if_asked() noexcept;
+
   std::string path_;
   int fd_ = -1;
+  bool truncate_ = false;
   std::shared_ptr<WrittenSpans> written_;
 };
 

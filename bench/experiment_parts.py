@@ -4,8 +4,10 @@ where it is spent rather than as the difference of two whole runs, which differ 
 tens of milliseconds from one run to the next.
 
 * Once per run, in a fresh interpreter as ``chaos run`` has it: importing the control (and
-  the native core), configuring it, and its end (flush, trace file, report) — timed around
-  ``runtime.configure()`` and ``runtime.finish()`` of a real ``chaos run``.
+  the native core), configuring it, and its end — timed around ``runtime.configure()`` and
+  ``runtime.finish()`` of a real ``chaos run``, and around what is left of the end at exit
+  (the wait for the core's thread, which delivers the last spans and writes the report
+  while chaostoolkit writes its journal, and saying how it went).
 * Per activity: chaoslib's ``run_experiment`` of N and of 2N probes in one process, with
   and without the control, interleaved; the slope of the difference.
 
@@ -58,6 +60,8 @@ def once(path: str) -> None:
     sys.argv += ["--journal-path", str(folder / "journal.json"), "--no-verify-tls", path]
     with contextlib.suppress(SystemExit):  # the CLI exits with the run's status
         chaostoolkit.cli.cli()
+    # What the interpreter's exit would run next (then with nothing left to do), timed.
+    timed(spent, "exit", runtime._at_exit)()
     print(json.dumps({k: v * 1e3 for k, v in spent.items()}), file=sys.__stderr__)
 
 
@@ -87,7 +91,7 @@ def per_activity(n: int, rounds: int) -> tuple[float, float]:
     from chaoslib.experiment import run_experiment
     from experiment_cost import timed
 
-    from chaostracing import oltp
+    from chaostracing import oltp, runtime
 
     logging.disable(logging.CRITICAL)
     inside: dict[str, float] = {}  # seconds in the activity handlers
@@ -104,6 +108,7 @@ def per_activity(n: int, rounds: int) -> tuple[float, float]:
                 run_experiment(exp, settings={}, experiment_vars=({}, {}))
                 times.setdefault((size, traced), []).append(time.perf_counter() - start)
                 traced_activities += size if traced else 0
+    runtime.wait_for_end()  # the last run's report, before its folder goes
     median = {key: statistics.median(values) for key, values in times.items()}
     added_n = median[(n, True)] - median[(n, False)]
     added_2n = median[(2 * n, True)] - median[(2 * n, False)]

@@ -29,7 +29,7 @@ from chaostracing.interruptions import InterruptionEvents, SignalWatch
 from chaostracing.lifecycle import Content, RunTracer
 from chaostracing.versions import distribution_version
 
-__all__ = ["active", "configure", "finish"]
+__all__ = ["active", "configure", "finish", "wait_for_end"]
 
 logger = logging.getLogger("chaostoolkit")
 
@@ -175,7 +175,7 @@ def configure(
 ) -> RunTracer | None:
     """Start tracing this run with ``config``; a second call shares the first run."""
     global _run, _config, _signals, _references, _atexit_registered
-    _complete_closing()  # the previous run's, should it have ended in the background
+    wait_for_end()  # the previous run's, should it have ended in the background
     with _lock:
         _references += 1
         if _run is not None:
@@ -309,8 +309,11 @@ class _Closing:
 _closing: _Closing | None = None
 
 
-def _complete_closing() -> None:
-    """Wait for the end of the run that finished in the background, and say how it went."""
+def wait_for_end() -> None:
+    """Wait for the end of a run that finished in the background (the controls' runs), and
+    say what became of its spans and report; nothing to do if none did. Called at exit and
+    by configure(); for a caller of chaoslib's ``run_experiment()`` that needs the report now.
+    """
     global _closing
     with _lock:
         closing, _closing = _closing, None
@@ -381,4 +384,4 @@ def _at_exit() -> None:
         _references = 1 if pending else 0
     if pending:
         finish()
-    _complete_closing()
+    wait_for_end()

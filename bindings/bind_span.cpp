@@ -337,7 +337,7 @@ void init_pipeline(PyPipeline* self, PyExporter& exporter, nb::dict resource, nb
 
 PySpan start_span(PyPipeline& self, nb::str name, PySpan* parent, std::optional<nb::bytes> trace_id,
                   std::uint64_t parent_span_id, nb::str trace_state, int kind,
-                  std::uint64_t start_time_ns, std::optional<nb::dict> attributes) {
+                  std::uint64_t start_time_ns, nb::handle attributes) {
   PySpan span;
   span.owner = nb::find(self);
   span.processor = self.processor.get();
@@ -367,7 +367,12 @@ PySpan start_span(PyPipeline& self, nb::str name, PySpan* parent, std::optional<
   }
   d.span_id = new_span_id();
   d.start_time_unix_nano = start_time_ns != 0 ? start_time_ns : now_unix_nano();
-  if (attributes) add_attributes(d.attributes, *attributes, "attributes");
+  if (nb::isinstance<PyActivityAttributes>(attributes)) {
+    // Taken, not copied: they were made for this span.
+    d.attributes.swap(nb::cast<PyActivityAttributes&>(attributes).attributes);
+  } else if (!attributes.is_none()) {
+    add_attributes(d.attributes, attributes, "attributes");
+  }
   return span;
 }
 

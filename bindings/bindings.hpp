@@ -62,6 +62,13 @@ struct PySpan {
   bool ended = false;
 };
 
+// _core.ActivityAttributes (activity_content.cpp): an activity span's attributes, which
+// Pipeline.start_span() takes.
+struct PyActivityAttributes {
+  AttributeList attributes;
+  std::string name;  // the activity's, redacted
+};
+
 // _core.OpenSpans (bind_open_spans.cpp). GIL-protected.
 struct PyOpenSpans {
   std::unordered_map<unsigned long, std::vector<nb::object>> by_thread;
@@ -84,6 +91,9 @@ nb::bytes trace_id_bytes(const TraceId& id);
 void continue_trace(SpanData& d, const SpanData& parent);
 // Idempotent; end_time_ns 0 means now. keep_name: the ended span still answers its name.
 void end_span(PySpan& self, std::uint64_t end_time_ns, bool keep_name);
+
+// Whether chaoslib skips the activity's provider call (--dry): activity_content.cpp.
+bool activity_is_dry(nb::handle activity, nb::handle experiment_dry);
 
 // Which attribute value type a Python object maps to.
 enum class ValueKind { kStr, kBool, kInt, kFloat, kOther };
@@ -134,6 +144,7 @@ nb::object close_pipeline(PyPipeline& pipeline, std::int64_t timeout_ms, std::st
 
 void bind_span(nb::module_& m);
 void bind_closing(nb::module_& m);
+void bind_activity_content(nb::module_& m);
 void bind_api(nb::module_& m);
 void bind_redactor(nb::module_& m);
 void bind_export(nb::module_& m);

@@ -17,6 +17,7 @@ NB_MODULE(_core, m) {
   bind_export(m);
   bind_span(m);
   bind_closing(m);
+  bind_activity_content(m);
   bind_api(m);
   bind_config(m);
   bind_spool(m);

@@ -252,9 +252,10 @@ class Pipeline:
         trace_state: str = "",
         kind: int = 1,
         start_time_ns: int = 0,
-        attributes: dict[str, object] | None = None,
+        attributes: dict[str, object] | ActivityAttributes | None = None,
     ) -> Span:
-        """Starts a span.
+        """Starts a span (taking the attributes of an ActivityAttributes, which it leaves
+        empty).
 
         With parent: same trace (and trace_state unless given), parent_span_id =
         parent.span_id. Else trace_id (16 bytes) and parent_span_id when given, else a
@@ -314,6 +315,42 @@ class ReportData:
     def write_page(self, path: str, link: str = "") -> None:
         """Write ``page(link)`` to ``path`` through a temporary file renamed over it (mode
         0644). Raises OSError naming the path."""
+
+class ActivityAttributes:
+    """An activity's span attributes (``activity_attributes()``)."""
+
+    name: str
+    """The activity's name, redacted."""
+    def as_dict(self) -> dict[str, object]:
+        """The attributes as a dict, in order."""
+
+def activity_attributes(
+    activity: Mapping[str, Any],
+    redactor: Any,
+    max_value_bytes: int,
+    experiment_dry: Any,
+    encode: Callable[[Any, Any, int], str],
+    cicd: bool = False,
+) -> ActivityAttributes:
+    """The attributes of the span of chaoslib's ``activity``, for ``Pipeline.start_span()``:
+    strings through ``redactor`` (``chaostracing.content.Redactor``), JSON values by
+    ``encode(value, redactor, max_value_bytes)`` unless an int, float, bool or None; with
+    ``cicd``, the OpenTelemetry ``cicd.pipeline.task.name`` too."""
+
+def record_activity_run(
+    span: Span,
+    run: Mapping[str, Any],
+    redactor: Any,
+    max_value_bytes: int,
+    encode: Callable[[Any, Any, int], str],
+    cicd: bool = False,
+) -> str:
+    """Set what chaoslib's ``run`` of the span's activity says on ``span`` — its status, its
+    output as ``encode()`` writes it, and with ``cicd`` the OpenTelemetry
+    ``cicd.pipeline.task.run.result`` — and return the status ("" when it has none)."""
+
+def activity_is_dry(activity: Mapping[str, Any], experiment_dry: Any) -> bool:
+    """Whether chaoslib skips this activity's provider call (``--dry``)."""
 
 class Closing:
     """A Pipeline closing on a thread of its own (``Pipeline.close()``)."""

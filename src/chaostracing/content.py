@@ -156,14 +156,7 @@ JSON_MAPPING = (dict, Mapping)
 
 def is_dry(activity: Mapping[str, Any], experiment_dry: Any) -> bool:
     """Whether chaoslib skips this activity's provider call (``--dry``)."""
-    dry = activity.get("dry", experiment_dry)
-    mode = str(getattr(dry, "value", dry) or "")
-    kind = activity.get("type")
-    return (
-        mode == "activities"
-        or (mode == "actions" and kind == "action")
-        or (mode == "probes" and kind == "probe")
-    )
+    return _core.activity_is_dry(activity, experiment_dry)
 
 
 def experiment_attributes(experiment: Mapping[str, Any], redactor: Redactor) -> dict[str, object]:
@@ -188,64 +181,13 @@ def experiment_attributes(experiment: Mapping[str, Any], redactor: Redactor) -> 
     return attributes
 
 
-def _provider_attributes(
-    provider: Mapping[str, Any], redactor: Redactor, max_bytes: int
-) -> dict[str, object]:
-    kind = str(provider.get("type", ""))
-    attributes: dict[str, object] = {"chaostoolkit.activity.provider.type": kind}
-    if kind == "python":
-        attributes["code.namespace"] = str(provider.get("module", ""))
-        attributes["code.function"] = str(provider.get("func", ""))
-    elif kind == "process":
-        attributes["process.executable.path"] = redactor.text(str(provider.get("path", "")))
-    elif kind == "http":
-        attributes["http.request.method"] = str(provider.get("method", "GET")).upper()
-        attributes["url.full"] = redactor.text(str(provider.get("url", "")))
-        headers = provider.get("headers")
-        if isinstance(headers, Mapping) and headers:
-            attributes["chaostoolkit.activity.provider.headers"] = encode(
-                headers, redactor, max_bytes
-            )
-    timeout = provider.get("timeout")
-    if isinstance(timeout, int | float) and not isinstance(timeout, bool):
-        attributes["chaostoolkit.activity.provider.timeout"] = float(timeout)
-    arguments = provider.get("arguments")
-    if arguments:
-        attributes["chaostoolkit.activity.arguments"] = encode(arguments, redactor, max_bytes)
-    return attributes
-
-
 def activity_attributes(
     activity: Mapping[str, Any],
     redactor: Redactor,
     max_bytes: int,
     experiment_dry: Any = None,
 ) -> dict[str, object]:
-    name = redactor.text(str(activity.get("name", "")))
-    attributes: dict[str, object] = {
-        "chaostoolkit.activity.name": name,
-        "chaostoolkit.activity.type": str(activity.get("type", "")),
-        "chaostoolkit.activity.background": bool(activity.get("background")),
-    }
-    provider = activity.get("provider")
-    if isinstance(provider, JSON_MAPPING):
-        attributes.update(_provider_attributes(provider, redactor, max_bytes))
-    pauses = activity.get("pauses")
-    if isinstance(pauses, JSON_MAPPING):
-        for when in ("before", "after"):
-            if pauses.get(when) is not None:
-                attributes[f"chaostoolkit.activity.pauses.{when}"] = redactor.text(
-                    str(pauses[when])
-                )
-    timeout = activity.get("timeout")
-    if isinstance(timeout, int | float) and not isinstance(timeout, bool):
-        attributes["chaostoolkit.activity.timeout"] = float(timeout)
-    if "tolerance" in activity:
-        attributes["chaostoolkit.activity.tolerance"] = encode(
-            activity["tolerance"], redactor, max_bytes
-        )
-    if is_dry(activity, experiment_dry):
-        attributes["chaostoolkit.activity.dry"] = True
-    if activity.get("ref"):
-        attributes["chaostoolkit.activity.ref"] = str(activity["ref"])
-    return attributes
+    """The attributes of an activity's span, as a dict. The mapping is the core's
+    (``_core.activity_attributes()``), which the lifecycle hands to its spans directly."""
+    made = _core.activity_attributes(activity, redactor, max_bytes, experiment_dry, encode)
+    return made.as_dict()

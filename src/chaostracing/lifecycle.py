@@ -39,7 +39,6 @@ from chaostracing import _core
 from chaostracing.content import (
     JSON_MAPPING,
     Redactor,
-    activity_attributes,
     encode,
     experiment_attributes,
     is_dry,
@@ -222,7 +221,7 @@ class RunTracer:
         context: object,
         name: str,
         parent: _core.Span | None,
-        attributes: dict[str, object],
+        attributes: dict[str, object] | _core.ActivityAttributes,
         by_hook: bool = False,
     ) -> _core.Span | None:
         """Open a span for (thread, context, level), once; None if already open."""
@@ -504,15 +503,15 @@ class RunTracer:
                 parent = self._hypothesis_of_thread.get(thread)
             if parent is None:
                 parent = self.open_spans.phase
-            attributes = activity_attributes(
+            attributes = _core.activity_attributes(
                 activity,
                 self.content.redactor,
                 self.content.max_value_bytes,
                 self._experiment_dry,
+                encode,
+                self.content.cicd,
             )
-            if self.content.cicd:
-                attributes["cicd.pipeline.task.name"] = attributes["chaostoolkit.activity.name"]
-            name = f"activity: {attributes['chaostoolkit.activity.name']}"
+            name = "activity: " + attributes.name
             span = self._start("activity", activity, name, parent, attributes, by_hook)
             if span is not None and self._injector is not None:
                 self._open[self._key("activity", activity)].injected = self._injector.begin(
@@ -548,17 +547,10 @@ class RunTracer:
         span.end(now)
 
     def _record_run(self, span: _core.Span, run: Mapping[str, Any]) -> None:
-        status = str(run.get("status") or "")
-        span.set_attribute("chaostoolkit.activity.status", status)
-        if self.content.cicd:
-            span.set_attribute(
-                "cicd.pipeline.task.run.result", "success" if status == "succeeded" else "failure"
-            )
-        if run.get("output") is not None:
-            span.set_attribute(
-                "chaostoolkit.activity.output",
-                encode(run["output"], self.content.redactor, self.content.max_value_bytes),
-            )
+        content = self.content
+        status = _core.record_activity_run(
+            span, run, content.redactor, content.max_value_bytes, encode, content.cicd
+        )
         if status == "failed":
             kind, message, stacktrace = _exception_of(run)
             message, stacktrace = self._text(message), self._text(stacktrace)

@@ -153,9 +153,11 @@ def _configure(
     )
     if run is None:
         return
-    from chaostracing.otel.instrumentation import instrument
+    flags = {k: v for k, v in kwargs.items() if k in _INSTRUMENTATION_FLAGS}
+    if flags:  # imported only then: a module less for every other run to load
+        from chaostracing.otel.instrumentation import instrument
 
-    instrument({k: v for k, v in kwargs.items() if k in _INSTRUMENTATION_FLAGS})
+        instrument(flags)
     if already is not None:
         # Declared twice: the first declaration's handler drives the run; this
         # one only holds a reference, released by its own `finish`.

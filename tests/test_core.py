@@ -4,6 +4,7 @@ reference decoders of opentelemetry-proto, pipeline counters."""
 from __future__ import annotations
 
 import math
+import time
 
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
@@ -230,6 +231,21 @@ def test_past_keep_bytes_the_file_is_the_only_record(tmp_path):
     unkept.start_span("s").end()
     unkept.shutdown(5000)
     assert unkept.written_report() is None
+
+
+def test_the_export_thread_empties_the_last_runs_trace_file_before_any_span(tmp_path):
+    # Emptied off the caller's thread (freeing the old trace's blocks takes ~0.3 ms), but
+    # at once: a run killed before its first span ended must not leave the last run's trace.
+    path = tmp_path / "journal.trace.jsonl"
+    path.write_text('{"resourceSpans": []}\n' * 1000)
+    pipeline = _core.Pipeline(_core.file_exporter(path=str(path), truncate=True))
+    deadline = time.monotonic() + 10
+    while path.stat().st_size and time.monotonic() < deadline:
+        time.sleep(0.001)  # polled: the export thread's start is not observable otherwise
+    assert path.stat().st_size == 0
+    pipeline.start_span("s").end()
+    pipeline.shutdown(5000)
+    assert [s.name for s in read_trace_file(path)] == ["s"]
 
 
 def test_file_exporter_error_names_the_path(tmp_path):

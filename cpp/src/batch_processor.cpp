@@ -305,6 +305,7 @@ bool replay_step(BatchState& s, Clock::time_point deadline_cap) noexcept {
 
 void run_worker(const std::shared_ptr<BatchState>& state) noexcept {
   BatchState* s = state.get();
+  s->exporter->start();
   const std::size_t max_batch = s->options.max_export_batch_size;
   std::shared_ptr<std::vector<SpanData>> batch;
   std::vector<std::string> packed;  // the batch as queued; goes back to the slots for reuse

@@ -97,6 +97,14 @@ TEST(FileExporter, TruncateFalseAppends) {
     FileExporter truncating(path, true);  // nothing to write: emptied when it closes
   }
   EXPECT_EQ(read_lines(path).size(), 0u);
+  for (int i = 0; i < 2; ++i) exporter_writes(*std::make_unique<FileExporter>(path, false), batch);
+  {
+    FileExporter truncating(path, true);
+    truncating.start();  // what the export thread does first
+    EXPECT_EQ(read_lines(path).size(), 0u);
+    exporter_writes(truncating, batch);
+  }
+  EXPECT_EQ(read_lines(path).size(), 1u);
 }
 
 TEST(FileExporter, MissingDirectoryThrowsNamingThePath) {

@@ -26,6 +26,10 @@ class Exporter {
   Exporter& operator=(const Exporter&) = delete;
   virtual ~Exporter();
 
+  // Called once, by the export thread, as it starts: work that need not hold up whoever
+  // builds the pipeline.
+  virtual void start() noexcept {}
+
   // Must return by `deadline` (best effort: an exporter that cannot be interrupted should at
   // least not start new work after it).
   virtual ExportResult export_batch(std::span<const SpanData> spans, const Resource& resource,

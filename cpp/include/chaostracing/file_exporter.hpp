@@ -4,7 +4,9 @@
 // several writers never interleave. The constructor opens (creating with mode 0644, but never
 // creating directories) and throws std::system_error naming the path on failure; write errors
 // make export_batch() return kFailure with last_error() set. With `truncate`, the file is
-// emptied before the first write, or at shutdown if nothing was written.
+// emptied by the export thread as it starts (start()), not by the caller: freeing the blocks
+// of the last run's trace takes ~0.3 ms. Used without an export thread, it is emptied before
+// the first write, or at shutdown if nothing was written.
 //
 // Given a WrittenSpans, it also keeps what it wrote while the file is small: the run's report
 // is then made from those spans, not by reading the file back and parsing its JSON at the end
@@ -52,6 +54,7 @@ class FileExporter final : public Exporter {
   ExportResult export_batch(std::span<const SpanData> spans, const Resource& resource,
                             const Scope& scope,
                             std::chrono::steady_clock::time_point deadline) noexcept override;
+  void start() noexcept override;
   void shutdown() noexcept override;
   std::string describe() const override;
 

@@ -32,9 +32,18 @@ struct PyClosing {
   PyClosing() = default;
   PyClosing(const PyClosing&) = delete;
   PyClosing& operator=(const PyClosing&) = delete;
-  // The thread never takes the GIL: joining it while holding the GIL cannot deadlock.
+  // The thread never takes the GIL: joining it while holding the GIL cannot deadlock. One
+  // still at work (a report on a disk that does not answer) is left to finish, or to end with
+  // the process, which is never held up past wait()'s bound.
   ~PyClosing() {
-    if (thread.joinable()) thread.join();
+    if (!thread.joinable()) return;
+    const bool done =
+        !future.valid() || future.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+    if (done) {
+      thread.join();
+    } else {
+      thread.detach();  // it owns what it uses (the processor, the kept spans)
+    }
   }
 
   const Outcome& get() {

@@ -36,6 +36,9 @@ logger = logging.getLogger("chaostoolkit")
 # Spare time on top of the export timeout for the last flush at exit: enough
 # for the exporter's own deadline to fire and the worker to hand back.
 _SHUTDOWN_MARGIN_MS = 500
+# And for writing the report after it (~0.1 s for 10,000 spans): past both, the end of the
+# run is not waited for.
+_REPORT_MARGIN_MS = 5000
 
 # The trace file's exporter keeps the spans it writes for the report, which then need not
 # read them back from the file, while the file is under this size (a 200-activity run
@@ -282,8 +285,13 @@ def finish(*, background: bool = False) -> None:
     # Deliver within the exit deadline, spool the rest, say what became of every span.
     exit_ms = delivery.exit_timeout_ms(config.timeout_ms)
     report, link = _report_target(run, config)
+    shutdown_ms = exit_ms + _SHUTDOWN_MARGIN_MS
     closing = _Closing(
-        run, config, run.pipeline.close(exit_ms + _SHUTDOWN_MARGIN_MS, report, link), report
+        run,
+        config,
+        run.pipeline.close(shutdown_ms, report, link),
+        report,
+        bound_ms=shutdown_ms + _REPORT_MARGIN_MS,
     )
     if background:
         with _lock:
@@ -297,12 +305,20 @@ def finish(*, background: bool = False) -> None:
 class _Closing:
     """A run whose end the core's thread is writing (Pipeline.close())."""
 
-    __slots__ = ("closing", "config", "report", "run")
+    __slots__ = ("bound_ms", "closing", "config", "report", "run")
 
     def __init__(
-        self, run: RunTracer, config: TracingConfig, closing: _core.Closing, report: str
+        self,
+        run: RunTracer,
+        config: TracingConfig,
+        closing: _core.Closing,
+        report: str,
+        *,
+        bound_ms: int,
     ) -> None:
         self.run, self.config, self.closing, self.report = run, config, closing, report
+        #: How long its end is waited for, at most.
+        self.bound_ms = bound_ms
 
 
 # The run ended with finish(background=True), until what became of its end is said.
@@ -323,6 +339,14 @@ def wait_for_end() -> None:
 
 def _complete(ending: _Closing) -> None:
     run, config = ending.run, ending.config
+    if not ending.closing.wait(ending.bound_ms):
+        logger.warning(
+            "chaostracing: the end of trace %s (its last spans, its report) is taking more "
+            "than %d ms; not waiting for it",
+            run.trace_id,
+            ending.bound_ms,
+        )
+        return
     delivery.report(run.pipeline, ending.closing.delivered)
     stats = run.pipeline.stats()
     logger.info(

@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # noop_control
 from chaoslib.experiment import run_experiment
 
 import chaostracing.control as control
+from chaostracing import runtime
 
 HOOKS = [name for name in dir(control) if name.endswith("_control")]
 
@@ -97,6 +98,7 @@ def main() -> None:
         spent: dict[str, float] = {}
         timed_hooks(spent)
         ours = best_run(n, "chaostracing.control", args.repeat)
+        runtime.wait_for_end()  # the last run's report, written by the core's thread, first
     runs = args.repeat
     activity = sum(v for k, v in spent.items() if "activity" in k) / runs
     print(

@@ -664,8 +664,9 @@ def experiment_overhead(short: bool) -> None:
             parts_of["total_us_per_activity"],
             f"the same declaration, wall time where it is spent (bench/experiment_parts.py): "
             f"per run import {once.get('import', 0):.2f} ms + configure "
-            f"{once.get('configure', 0):.2f} ms + end (flush, report) "
-            f"{once.get('finish', 0):.2f} ms in a fresh `chaos run`; per activity "
+            f"{once.get('configure', 0):.2f} ms + end {once.get('finish', 0):.2f} ms + at exit "
+            f"(the wait for the last spans and the report, written meanwhile) "
+            f"{once.get('exit', 0):.2f} ms in a fresh `chaos run`; per activity "
             f"{parts_of['per_activity_us']:.1f} us (in-process slope, {n} vs {2 * n}; noisy "
             f"here), of which {parts_of['handlers_us']:.1f} us inside the control's "
             f"handlers (with only those: {parts_of['total_with_handlers_only_us']:.1f} us)",

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "chaostracing/encode/otlp_json.hpp"
+#include "detail/posix_io.hpp"
 
 namespace chaostracing {
 
@@ -60,15 +61,9 @@ ExportResult FileExporter::export_batch(std::span<const SpanData> spans, const R
     line.push_back('\n');
     // One write(2) per line on an O_APPEND descriptor keeps lines whole even with other
     // writers; a short write (disk full) is retried for the rest.
-    std::size_t written = 0;
-    while (written < line.size()) {
-      const ssize_t n = ::write(fd_, line.data() + written, line.size() - written);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        set_last_error("write " + path_ + ": " + std::generic_category().message(errno));
-        return ExportResult::kFailure;
-      }
-      written += static_cast<std::size_t>(n);
+    if (!detail::write_all(fd_, line)) {
+      set_last_error(detail::errno_text("write", path_, errno));
+      return ExportResult::kFailure;
     }
     if (written_) written_->add(spans, resource, scope, line.size());
     return ExportResult::kSuccess;
@@ -85,7 +80,7 @@ void FileExporter::start() noexcept {
 bool FileExporter::empty_if_asked() noexcept {
   if (!std::exchange(truncate_, false)) return true;
   if (::ftruncate(fd_, 0) == 0) return true;
-  set_last_error("truncate " + path_ + ": " + std::generic_category().message(errno));
+  set_last_error(detail::errno_text("truncate", path_, errno));
   return false;
 }
 

@@ -27,8 +27,13 @@
 #include <system_error>
 #include <utility>
 
+#include "detail/posix_io.hpp"
+
 namespace chaostracing {
 namespace {
+
+using detail::errno_text;
+using detail::write_all;
 
 constexpr std::string_view kSegmentMagic = "CTSPOOL1";
 constexpr std::string_view kRecordMagic = "CTR1";
@@ -82,44 +87,6 @@ std::uint64_t now_unix_nano() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                         std::chrono::system_clock::now().time_since_epoch())
                                         .count());
-}
-
-std::string errno_text(const std::string& what, const std::filesystem::path& path, int code) {
-  return what + " " + path.string() + ": " + std::generic_category().message(code);
-}
-
-// Writes all of `data` at the file's current end (the fd is O_APPEND).
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    if (n == 0) {
-      errno = EIO;
-      return false;
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
-bool pwrite_all(int fd, std::string_view data, off_t offset) {
-  while (!data.empty()) {
-    const ssize_t n = ::pwrite(fd, data.data(), data.size(), offset);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    if (n == 0) {
-      errno = EIO;
-      return false;
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-    offset += n;
-  }
-  return true;
 }
 
 bool read_file(int fd, std::string& out) {
@@ -544,7 +511,7 @@ ReplayResult Spool::replay(std::string_view destination,
           result.spans_rejected += at.record.span_count;
         }
         const std::string header = encode_spool_header(at.end);
-        if (!pwrite_all(fd.get(), header, 0) || ::fdatasync(fd.get()) != 0) {
+        if (!write_all(fd.get(), header, 0) || ::fdatasync(fd.get()) != 0) {
           set_error(errno_text("cannot commit replay progress in", segment.path, errno));
           finished = false;
           break;

@@ -7,10 +7,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <string_view>
 
 #include "chaostracing/report.hpp"
+#include "detail/posix_io.hpp"
 
 namespace chaostracing {
 namespace {
@@ -41,22 +41,6 @@ void append_markup_escaped(std::string& out, std::string_view text) {
   }
 }
 
-std::string errno_text(const char* what, const std::string& path, int error) {
-  return std::string(what) + " " + path + ": " + std::strerror(error);
-}
-
-bool write_all(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
 }  // namespace
 
 std::string report_page(std::span<const ReportSpan> spans, std::span<const ReportRow> rows,
@@ -79,18 +63,18 @@ std::string write_file_atomically(const std::string& path, std::string_view cont
   const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
   std::string temporary = folder + "." + name + ".XXXXXX";
   const int fd = ::mkostemp(temporary.data(), O_CLOEXEC);
-  if (fd < 0) return errno_text("cannot write", path, errno);
+  if (fd < 0) return detail::errno_text("cannot write", path, errno);
   // mkostemp makes the file private; a report is as readable as a journal.
-  const bool written = write_all(fd, contents) && ::fchmod(fd, 0644) == 0;
+  const bool written = detail::write_all(fd, contents) && ::fchmod(fd, 0644) == 0;
   const int error = errno;
   if (::close(fd) != 0 || !written) {
     ::unlink(temporary.c_str());
-    return errno_text("cannot write", path, written ? errno : error);
+    return detail::errno_text("cannot write", path, written ? errno : error);
   }
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
     const int rename_error = errno;
     ::unlink(temporary.c_str());
-    return errno_text("cannot write", path, rename_error);
+    return detail::errno_text("cannot write", path, rename_error);
   }
   return {};
 }

@@ -187,6 +187,11 @@ class RunTracer:
         self._cause = ""
         self._first_trace_id = ""
 
+    def bind_context(self, binder: Binder) -> None:
+        """Make the spans opened from now on current in ``binder``'s context (OpenTelemetry's,
+        once something has imported its API)."""
+        self._binder = binder
+
     # -- what the caller can ask ------------------------------------------
     @property
     def trace_id(self) -> str:

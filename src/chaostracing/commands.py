@@ -70,19 +70,10 @@ def load_spans(path: Path) -> list[Span]:
     return spans
 
 
-def _beside(source: Path, suffix: str) -> Path:
-    """``out/journal.trace.jsonl`` or ``out/journal.json`` → ``out/journal<suffix>``."""
-    name = source.name
-    for ending in (".trace.jsonl", ".jsonl", ".json"):
-        if name.endswith(ending) and len(name) > len(ending):
-            return source.with_name(name[: -len(ending)] + suffix)
-    return source.with_name(name + suffix)
-
-
 def report(source: Path, output: Path | None, link_template: str | None) -> None:
     """``chaos trace report``."""
     spans = load_spans(source)
-    out = output or _beside(source, ".report.html")
+    out = output or _config.beside(source, ".report.html")
     try:
         write_report(source, out, link_template=link_template or "", data=report_data(spans))
     except ValueError as error:

@@ -29,7 +29,9 @@ __all__ = [
     "PROPAGATIONS",
     "PROVIDERS",
     "TracingConfig",
+    "beside",
     "default_trace_path",
+    "journal_path",
     "resolve",
 ]
 
@@ -173,6 +175,17 @@ def journal_path() -> str:
     except Exception:  # click absent, or not under `chaos run`
         logger.debug("chaostracing: no click context", exc_info=True)
     return "journal.json"
+
+
+def beside(source: str | os.PathLike[str], suffix: str) -> Path:
+    """The file named after a run's trace file or journal, beside it:
+    ``out/journal.trace.jsonl`` or ``out/journal.json`` → ``out/journal<suffix>``."""
+    source = Path(source)
+    name = source.name
+    for ending in (".trace.jsonl", ".jsonl", ".json"):
+        if name.endswith(ending) and len(name) > len(ending):
+            return source.with_name(name[: -len(ending)] + suffix)
+    return source.with_name(name + suffix)
 
 
 def default_trace_path(journal_path: str | os.PathLike[str]) -> str:

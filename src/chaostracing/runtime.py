@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from chaostracing import _core, delivery, post_import, propagation
-from chaostracing.config import TracingConfig
+from chaostracing.config import TracingConfig, beside
 from chaostracing.content import Redactor, secret_values
 from chaostracing.injection import Injector
 from chaostracing.interruptions import InterruptionEvents, SignalWatch
@@ -388,8 +388,7 @@ def _report_target(run: RunTracer, config: TracingConfig) -> tuple[str, str]:
         except ValueError as error:
             logger.warning("chaostracing: no HTML report: %s", error)
             return "", ""
-    name = os.path.basename(config.path).removesuffix(".trace.jsonl").removesuffix(".jsonl")
-    return os.path.join(os.path.dirname(config.path), name + ".report.html"), link
+    return str(beside(config.path, ".report.html")), link
 
 
 def _write_report(config: TracingConfig, out: str) -> None:

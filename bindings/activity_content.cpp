@@ -223,6 +223,24 @@ bool activity_is_dry(nb::handle activity, nb::handle experiment_dry) {
   return is_text(get(activity, kType), mode == "actions" ? "action" : "probe");
 }
 
+bool provider_carries_context(nb::handle activity) {
+  const nb::object provider = get(activity, kProvider);
+  if (!is_mapping(provider)) return false;
+  const nb::object kind = get(provider, kType);
+  return is_text(kind, "http") || is_text(kind, "process");
+}
+
+bool has_tolerance(nb::handle activity) {
+  const int has = PySequence_Contains(activity.ptr(), kTolerance.get());
+  if (has < 0) throw nb::python_error();
+  return has == 1;
+}
+
+bool declares_pauses(nb::handle activity) {
+  const nb::object pauses = get(activity, kPauses);
+  return is_mapping(pauses) && truthy(pauses);
+}
+
 PyActivityAttributes activity_attributes(nb::handle activity, nb::handle redactor,
                                          std::size_t max_bytes, nb::handle experiment_dry,
                                          nb::handle encode, bool cicd) {
@@ -247,9 +265,7 @@ PyActivityAttributes activity_attributes(nb::handle activity, nb::handle redacto
   }
   double timeout = 0;
   if (number(get(activity, kTimeout), timeout)) b.set(k.timeout, timeout);
-  const int has_tolerance = PySequence_Contains(activity.ptr(), kTolerance.get());
-  if (has_tolerance < 0) throw nb::python_error();
-  if (has_tolerance == 1) b.json(k.tolerance, activity[nb::handle(kTolerance.get())]);
+  if (has_tolerance(activity)) b.json(k.tolerance, activity[nb::handle(kTolerance.get())]);
   if (activity_is_dry(activity, experiment_dry)) b.set(k.dry, true);
   const nb::object ref = get(activity, kRef);
   if (truthy(ref)) b.set(k.ref, text_of(ref));

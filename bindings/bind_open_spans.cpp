@@ -12,6 +12,21 @@
 
 namespace chaostracing::bindings {
 
+void PyOpenSpans::open(unsigned long thread, nb::object span) {
+  by_thread[thread].push_back(std::move(span));
+}
+
+void PyOpenSpans::close(unsigned long thread, nb::handle span) {
+  auto it = by_thread.find(thread);
+  if (it == by_thread.end()) return;
+  std::vector<nb::object>& spans = it->second;
+  // Spans usually end innermost first: search from the end.
+  auto found =
+      std::find_if(spans.rbegin(), spans.rend(), [&](const nb::object& s) { return s.is(span); });
+  if (found != spans.rend()) spans.erase(std::next(found).base());
+  if (spans.empty()) by_thread.erase(it);
+}
+
 nb::handle PyOpenSpans::current(unsigned long thread) const noexcept {
   auto it = by_thread.find(thread);
   if (it != by_thread.end() && !it->second.empty()) return it->second.back();
@@ -28,20 +43,13 @@ void bind_open_spans(nb::module_& m) {
       .def(
           "open",
           [](PyOpenSpans& self, unsigned long thread, nb::object span) {
-            self.by_thread[thread].push_back(std::move(span));
+            self.open(thread, std::move(span));
           },
           nb::arg("thread"), nb::arg("span"), "`span` is now the innermost open in `thread`.")
       .def(
           "close",
           [](PyOpenSpans& self, unsigned long thread, nb::handle span) {
-            auto it = self.by_thread.find(thread);
-            if (it == self.by_thread.end()) return;
-            std::vector<nb::object>& spans = it->second;
-            // Spans usually end innermost first: search from the end.
-            auto found = std::find_if(spans.rbegin(), spans.rend(),
-                                      [&](const nb::object& s) { return s.is(span); });
-            if (found != spans.rend()) spans.erase(std::next(found).base());
-            if (spans.empty()) self.by_thread.erase(it);
+            self.close(thread, span);
           },
           nb::arg("thread"), nb::arg("span"), "`span` (opened in `thread`) is no longer open.")
       .def(

@@ -75,6 +75,9 @@ struct PyOpenSpans {
   nb::object phase;
   nb::object experiment;
 
+  // `span` is now the innermost open in `thread`; then no longer open.
+  void open(unsigned long thread, nb::object span);
+  void close(unsigned long thread, nb::handle span);
   // The innermost span open in `thread`, else the phase, else the experiment, else None.
   nb::handle current(unsigned long thread) const noexcept;
 };
@@ -92,8 +95,21 @@ void continue_trace(SpanData& d, const SpanData& parent);
 // Idempotent; end_time_ns 0 means now. keep_name: the ended span still answers its name.
 void end_span(PySpan& self, std::uint64_t end_time_ns, bool keep_name);
 
-// Whether chaoslib skips the activity's provider call (--dry): activity_content.cpp.
+// What an activity's span says (activity_content.cpp): the one mapping.
+// Whether chaoslib skips the activity's provider call (--dry).
 bool activity_is_dry(nb::handle activity, nb::handle experiment_dry);
+// Its span's attributes; `redactor` is a chaostracing.content.Redactor, `encode` content.encode.
+PyActivityAttributes activity_attributes(nb::handle activity, nb::handle redactor,
+                                         std::size_t max_bytes, nb::handle experiment_dry,
+                                         nb::handle encode, bool cicd);
+// Its run's status and output set on `span`; the status ("" when none).
+std::string record_activity_run(PySpan& span, nb::handle run, nb::handle redactor,
+                                std::size_t max_bytes, nb::handle encode, bool cicd);
+// Whether its provider is an HTTP or a process one (whose call can carry the span's context).
+bool provider_carries_context(nb::handle activity);
+// Whether it has a tolerance (a hypothesis' probe) / declares pauses.
+bool has_tolerance(nb::handle activity);
+bool declares_pauses(nb::handle activity);
 
 // Which attribute value type a Python object maps to.
 enum class ValueKind { kStr, kBool, kInt, kFloat, kOther };
@@ -151,6 +167,7 @@ void bind_export(nb::module_& m);
 void bind_config(nb::module_& m);
 void bind_spool(nb::module_& m);
 void bind_open_spans(nb::module_& m);
+void bind_activity_spans(nb::module_& m);
 void bind_propagation(nb::module_& m);
 void bind_report(nb::module_& m);
 

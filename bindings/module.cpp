@@ -22,6 +22,7 @@ NB_MODULE(_core, m) {
   bind_config(m);
   bind_spool(m);
   bind_open_spans(m);
+  bind_activity_spans(m);
   bind_propagation(m);
   bind_report(m);
 }

@@ -3,8 +3,10 @@ reference decoders of opentelemetry-proto, pipeline counters."""
 
 from __future__ import annotations
 
+import gc
 import math
 import time
+import weakref
 
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
@@ -12,6 +14,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 
 from chaostracing import _core
+from chaostracing.lifecycle import RunTracer
 from chaostracing.report import render_report
 from chaostracing.report.html import render_data
 from chaostracing.report.model import report_data
@@ -299,3 +302,14 @@ def test_open_spans_answer_the_innermost_span_of_a_thread_else_the_phase_else_th
     assert spans.current(2) is outer
     spans.clear()
     assert spans.current(2) is experiment
+
+
+def test_a_run_tracer_is_collected_though_its_native_activity_spans_call_it_back(pipeline):
+    # RunTracer -> ActivitySpans -> its bound methods -> RunTracer: a cycle the collector
+    # sees only through ActivitySpans' tp_traverse.
+    tracer = RunTracer(pipeline)
+    tracer.activity_started({"name": "probe", "type": "probe"})
+    collected = weakref.ref(tracer)
+    del tracer
+    gc.collect()
+    assert collected() is None

@@ -553,6 +553,42 @@ class OpenSpans:
     def clear(self) -> None: ...
     def current(self, thread: int | None = None) -> Span | None: ...
 
+class ActivitySpans:
+    """The activities' spans of one run (chaostracing.lifecycle): native, as they run for
+    every activity. See bindings/bind_activity_spans.cpp."""
+
+    binder: Any
+    experiment_dry: Any
+    main_thread: int
+    continuous_open: bool
+    cause: str
+    @property
+    def first_trace_id(self) -> str: ...
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        open_spans: OpenSpans,
+        redactor: Any,
+        max_value_bytes: int,
+        encode: Callable[[Any, Any, int], str],
+        cicd: bool = False,
+        *,
+        remote_parent: Any = None,
+        injector: Any = None,
+        on_failure: Callable[[Span, Mapping[str, Any]], None] | None = None,
+        on_pauses: Callable[[Span, Mapping[str, Any], Mapping[str, Any], bool, bool, int], None]
+        | None = None,
+        open_iteration: Callable[[], None] | None = None,
+    ) -> None: ...
+    def started(self, activity: Mapping[str, Any], by_hook: bool = False) -> None: ...
+    def finished(
+        self, activity: Mapping[str, Any], run: Mapping[str, Any] | None, by_hook: bool = False
+    ) -> None: ...
+    def hypothesis_opened(self, span: Span) -> None: ...
+    def hypothesis(self) -> Span | None: ...
+    def hypothesis_closed(self, span: Span) -> list[tuple[Span, Mapping[str, Any], int]]: ...
+    def clear(self) -> list[Span]: ...
+
 def set_api_run(
     pipeline: Pipeline | None, redactor: Redactor | None, open_spans: OpenSpans | None
 ) -> None:

@@ -23,6 +23,10 @@ activity's parent is the hypothesis open *in its thread*, else the method or
 rollbacks span, else the experiment span. State is keyed by thread and by the
 identity of chaoslib's dicts; the user's experiment is never modified.
 
+The activities' part runs for every activity, so it is native
+(``_core.ActivitySpans``, bindings/bind_activity_spans.cpp), and calls back
+here for what is rare: a failure's exception, pauses, a continuous iteration.
+
 Every method runs on chaoslib's threads and only creates or ends spans:
 nothing here blocks on I/O.
 """
@@ -30,7 +34,6 @@ nothing here blocks on I/O.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -98,30 +101,15 @@ class Content:
 class _Open:
     """A span open for (thread, context, level)."""
 
-    __slots__ = ("by_hook", "depth", "injected", "span", "token")
+    __slots__ = ("depth", "span", "token")
 
-    def __init__(self, span: _core.Span, *, by_hook: bool = False, token: Any = None) -> None:
+    def __init__(self, span: _core.Span, *, token: Any = None) -> None:
         self.span = span
         # The same before-hook can fire twice for one context (a control declared
         # both globally and in the experiment; both controls declared): one span.
         self.depth = 1
-        # Started by a before-hook (covers the pauses) rather than by an event.
-        self.by_hook = by_hook
         # Context token of the thread the span was made current in.
         self.token = token
-        # What the injector carries for this activity, to undo at its end.
-        self.injected: object | None = None
-
-
-class _Parked:
-    """A hypothesis probe whose verdict chaoslib gives only with the hypothesis."""
-
-    __slots__ = ("activity", "end_ns", "span")
-
-    def __init__(self, span: _core.Span, activity: Mapping[str, Any], end_ns: int) -> None:
-        self.span = span
-        self.activity = activity
-        self.end_ns = end_ns
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -162,23 +150,36 @@ class RunTracer:
         remote_parent: Any = None,
     ) -> None:
         self.pipeline = pipeline
-        self.content = content or Content()
+        self.content = content = content or Content()
         self.propagators = propagators
         self._binder = binder
-        self._injector = injector
         # The caller's span (TRACEPARENT of a CI job): the experiment's parent.
         self._remote = remote_parent
         self._lock = threading.Lock()
         self._experiment_dry: Any = None
         self._method_started = False
         self._main_thread: int | None = None
+        # The experiment, hypotheses, method and rollbacks (the activities are native).
         self._open: dict[tuple[int, int, str], _Open] = {}
         # The same spans by the thread that opened them, and the phase (method or rollbacks)
         # and experiment spans: native, because the native OpenTelemetry tracer reads it for
         # every span an extension starts outside the lifecycle's context.
         self.open_spans = _core.OpenSpans()
-        self._hypothesis_of_thread: dict[int, _core.Span] = {}
-        self._parked: dict[int, list[_Parked]] = {}  # by hypothesis span id
+        #: The activities' spans, and the hypothesis open in each thread.
+        self.activities = _core.ActivitySpans(
+            pipeline,
+            self.open_spans,
+            content.redactor,
+            content.max_value_bytes,
+            encode,
+            content.cicd,
+            remote_parent=remote_parent,
+            injector=injector,
+            on_failure=self._record_failure,
+            on_pauses=self._record_pauses,
+            open_iteration=self._open_iteration,
+        )
+        self.activities.binder = binder
         self._continuous: _core.Span | None = None
         self._continuous_hypothesis: Mapping[str, Any] = {}
         # Iterations opened by their first probe (run events), by thread.
@@ -191,6 +192,7 @@ class RunTracer:
         """Make the spans opened from now on current in ``binder``'s context (OpenTelemetry's,
         once something has imported its API)."""
         self._binder = binder
+        self.activities.binder = binder
 
     # -- what the caller can ask ------------------------------------------
     @property
@@ -198,7 +200,7 @@ class RunTracer:
         """Hex trace id of this run, "" before the first span."""
         if self.open_spans.experiment is not None:
             return self.open_spans.experiment.trace_id_hex
-        return self._first_trace_id
+        return self._first_trace_id or self.activities.first_trace_id
 
     @property
     def experiment_span(self) -> _core.Span | None:
@@ -206,7 +208,7 @@ class RunTracer:
 
     def in_hypothesis(self) -> bool:
         """Whether a hypothesis span is open in the calling thread."""
-        return threading.get_ident() in self._hypothesis_of_thread
+        return self.activities.hypothesis() is not None
 
     def current_span(self) -> _core.Span | None:
         """The innermost span open in the calling thread (for other extensions)."""
@@ -226,8 +228,7 @@ class RunTracer:
         context: object,
         name: str,
         parent: _core.Span | None,
-        attributes: dict[str, object] | _core.ActivityAttributes,
-        by_hook: bool = False,
+        attributes: dict[str, object],
     ) -> _core.Span | None:
         """Open a span for (thread, context, level), once; None if already open."""
         key = self._key(level, context)
@@ -248,7 +249,7 @@ class RunTracer:
         else:
             span = self.pipeline.start_span(name, parent=parent, attributes=attributes)
         token = self._binder.attach(span) if self._binder is not None else None
-        self._open[key] = _Open(span, by_hook=by_hook, token=token)
+        self._open[key] = _Open(span, token=token)
         self.open_spans.open(key[0], span)
         if not self._first_trace_id:
             self._first_trace_id = span.trace_id_hex
@@ -267,8 +268,6 @@ class RunTracer:
         self.open_spans.close(key[0], opened.span)
         if opened.token is not None and self._binder is not None:
             self._binder.detach(opened.token)
-        if opened.injected is not None and self._injector is not None:
-            self._injector.end(opened.injected)
         return opened
 
     def _text(self, value: str) -> str:
@@ -277,8 +276,8 @@ class RunTracer:
     # -- experiment --------------------------------------------------------
     def experiment_started(self, experiment: Mapping[str, Any]) -> None:
         with self._lock:
-            self._main_thread = threading.get_ident()
-            self._experiment_dry = experiment.get("dry")
+            self._main_thread = self.activities.main_thread = threading.get_ident()
+            self._experiment_dry = self.activities.experiment_dry = experiment.get("dry")
             attributes = experiment_attributes(experiment, self.content.redactor)
             if self._remote is not None:
                 for key, value in self._remote.baggage.items():
@@ -296,7 +295,7 @@ class RunTracer:
         """The run is being cut short: ``cause`` is machine-readable (sigterm...)."""
         with self._lock:
             if not self._cause:
-                self._cause = cause
+                self._cause = self.activities.cause = cause
 
     def experiment_finished(self, journal: dict[str, Any] | None) -> None:
         with self._lock:
@@ -345,7 +344,7 @@ class RunTracer:
         """Open a hypothesis span keyed by ``key``; the caller holds the lock."""
         thread = threading.get_ident()
         if self._main_thread is None:
-            self._main_thread = thread
+            self._main_thread = self.activities.main_thread = thread
         parent = None
         attributes: dict[str, object] = {
             "chaostoolkit.hypothesis.title": self._text(str(hypothesis.get("title", "")))
@@ -360,7 +359,7 @@ class RunTracer:
         attributes["chaostoolkit.hypothesis.phase"] = phase
         span = self._start("hypothesis", key, "hypothesis", parent, attributes)
         if span is not None:
-            self._hypothesis_of_thread[thread] = span
+            self.activities.hypothesis_opened(span)
 
     def hypothesis_finished(self, hypothesis: object, state: Mapping[str, Any] | None) -> None:
         with self._lock:
@@ -368,8 +367,7 @@ class RunTracer:
             if opened is None:
                 return
             span = opened.span
-            self._hypothesis_of_thread.pop(threading.get_ident(), None)
-            parked = self._parked.pop(span.span_id, [])
+            parked = self.activities.hypothesis_closed(span)
         probes = list((state or {}).get("probes") or [])
         self._settle_probes(parked, probes)
         if state is not None:
@@ -380,11 +378,13 @@ class RunTracer:
                 span.set_status(_core.STATUS_ERROR, "steady-state hypothesis not met")
         span.end()
 
-    def _settle_probes(self, parked: list[_Parked], probes: list[Any]) -> None:
+    def _settle_probes(
+        self, parked: list[tuple[_core.Span, Mapping[str, Any], int]], probes: list[Any]
+    ) -> None:
         """End the hypothesis' probes now that chaoslib says which ones held."""
         remaining = list(probes)
-        for entry in parked:
-            name = entry.activity.get("name")
+        for span, activity, end_ns in parked:
+            name = activity.get("name")
             run = next(
                 (
                     r
@@ -397,17 +397,17 @@ class RunTracer:
                 remaining.remove(run)
                 met = run.get("tolerance_met")
                 if met is not None:
-                    entry.span.set_attribute("chaostoolkit.activity.tolerance_met", bool(met))
+                    span.set_attribute("chaostoolkit.activity.tolerance_met", bool(met))
                 if met is False and run.get("status") != "failed":
-                    entry.span.set_attribute(
+                    span.set_attribute(
                         "chaostoolkit.activity.expected",
                         encode(
-                            entry.activity.get("tolerance"),
+                            activity.get("tolerance"),
                             self.content.redactor,
                             self.content.max_value_bytes,
                         ),
                     )
-                    entry.span.set_attribute(
+                    span.set_attribute(
                         "chaostoolkit.activity.observed",
                         encode(
                             run.get("output"),
@@ -415,10 +415,10 @@ class RunTracer:
                             self.content.max_value_bytes,
                         ),
                     )
-                    entry.span.set_status(
+                    span.set_status(
                         _core.STATUS_ERROR, "tolerance not met: observed output deviates"
                     )
-            entry.span.end(entry.end_ns)
+            span.end(end_ns)
 
     def continuous_started(self, hypothesis: Mapping[str, Any] | None) -> None:
         """The continuous hypothesis began: one span over all its iterations."""
@@ -442,6 +442,7 @@ class RunTracer:
             self._continuous = self.pipeline.start_span(
                 "hypothesis", parent=self.open_spans.experiment, attributes=attributes
             )
+            self.activities.continuous_open = True
         return self._continuous
 
     def continuous_finished(self) -> None:
@@ -452,6 +453,7 @@ class RunTracer:
     def _end_continuous(self) -> None:
         with self._lock:
             span, self._continuous = self._continuous, None
+            self.activities.continuous_open = False
             iterations = self._iterations
         if span is not None:
             span.set_attribute("chaostoolkit.hypothesis.iterations", iterations)
@@ -489,39 +491,9 @@ class RunTracer:
             opened.span.set_attribute("chaostoolkit.span.end_cause", cause)
         opened.span.end()
 
-    # -- activities --------------------------------------------------------
+    # -- activities (_core.ActivitySpans; what it calls back) -------------
     def activity_started(self, activity: Mapping[str, Any], *, by_hook: bool = False) -> None:
-        with self._lock:
-            thread = threading.get_ident()
-            parent = self._hypothesis_of_thread.get(thread)
-            if (
-                parent is None
-                and self._continuous is not None
-                and thread != self._main_thread
-                and "tolerance" in activity
-            ):
-                # Run events only (chaostracing.oltp): no hook opened this
-                # iteration, so open it at its first probe; the iteration
-                # event closes it.
-                key = self._iteration_keys.setdefault(thread, object())
-                self._start_hypothesis(key, self._continuous_hypothesis)
-                parent = self._hypothesis_of_thread.get(thread)
-            if parent is None:
-                parent = self.open_spans.phase
-            attributes = _core.activity_attributes(
-                activity,
-                self.content.redactor,
-                self.content.max_value_bytes,
-                self._experiment_dry,
-                encode,
-                self.content.cicd,
-            )
-            name = "activity: " + attributes.name
-            span = self._start("activity", activity, name, parent, attributes, by_hook)
-            if span is not None and self._injector is not None:
-                self._open[self._key("activity", activity)].injected = self._injector.begin(
-                    activity, span
-                )
+        self.activities.started(activity, by_hook)
 
     def activity_finished(
         self,
@@ -530,45 +502,29 @@ class RunTracer:
         *,
         by_hook: bool = False,
     ) -> None:
-        now = time.time_ns()
-        with self._lock:
-            opened = self._finish("activity", activity)
-            if opened is None:
-                return
-            span = opened.span
-            hypothesis = self._hypothesis_of_thread.get(threading.get_ident())
-        if run is not None:
-            self._record_run(span, run)
-            self._record_pauses(span, activity, run, opened.by_hook, by_hook, now)
-        else:
-            # chaoslib ran the after-hook without a result: the activity was
-            # cut short by an interruption, not by a failure of its own.
-            span.set_attribute("chaostoolkit.span.end_cause", self._cause or "activity_aborted")
-        if hypothesis is not None and "tolerance" in activity:
-            # Whether the probe held is known only when the hypothesis ends.
-            with self._lock:
-                self._parked.setdefault(hypothesis.span_id, []).append(_Parked(span, activity, now))
-            return
-        span.end(now)
+        self.activities.finished(activity, run, by_hook)
 
-    def _record_run(self, span: _core.Span, run: Mapping[str, Any]) -> None:
-        content = self.content
-        status = _core.record_activity_run(
-            span, run, content.redactor, content.max_value_bytes, encode, content.cicd
+    def _open_iteration(self) -> None:
+        """A probe of the continuous hypothesis starts in a thread where no hook opened its
+        iteration (run events only: chaostracing.oltp): open it; the iteration event closes
+        it."""
+        with self._lock:
+            key = self._iteration_keys.setdefault(threading.get_ident(), object())
+            self._start_hypothesis(key, self._continuous_hypothesis)
+
+    def _record_failure(self, span: _core.Span, run: Mapping[str, Any]) -> None:
+        kind, message, stacktrace = _exception_of(run)
+        message, stacktrace = self._text(message), self._text(stacktrace)
+        span.set_attribute("error.type", kind)
+        span.add_event(
+            "exception",
+            {
+                "exception.type": kind,
+                "exception.message": message,
+                "exception.stacktrace": stacktrace,
+            },
         )
-        if status == "failed":
-            kind, message, stacktrace = _exception_of(run)
-            message, stacktrace = self._text(message), self._text(stacktrace)
-            span.set_attribute("error.type", kind)
-            span.add_event(
-                "exception",
-                {
-                    "exception.type": kind,
-                    "exception.message": message,
-                    "exception.stacktrace": stacktrace,
-                },
-            )
-            span.set_status(_core.STATUS_ERROR, message)
+        span.set_status(_core.STATUS_ERROR, message)
 
     def _record_pauses(
         self,
@@ -611,11 +567,9 @@ class RunTracer:
         cause = self._cause or "run_ended_early"
         with self._lock:
             spans = [entry.span for entry in self._open.values()]
-            spans += [p.span for parked in self._parked.values() for p in parked]
+            spans += self.activities.clear()
             self._open.clear()
             self.open_spans.clear()
-            self._parked.clear()
-            self._hypothesis_of_thread.clear()
             self.open_spans.phase = None
             if self._continuous is not None:
                 spans.append(self._continuous)

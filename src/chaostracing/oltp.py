@@ -44,6 +44,10 @@ class _RunEvents(RunEventHandler):  # type: ignore[misc]
     def __init__(self, run: RunTracer) -> None:
         self.run = run
         self.experiment: Mapping[str, Any] = {}
+        # An activity's events go straight to the native lifecycle: no Python frame per
+        # activity (the methods below are what they do).
+        self.start_activity = run.activities.started  # type: ignore[method-assign]
+        self.activity_completed = run.activities.finished  # type: ignore[method-assign]
 
     def started(self, experiment: Mapping[str, Any], journal: Any = None) -> None:
         self.experiment = experiment

@@ -9,7 +9,8 @@
 // hypothesis' probes, whose verdict chaoslib gives only with the hypothesis. What is rare
 // stays in Python and is called back: a failed activity's exception, pause spans, the
 // iteration of a continuous hypothesis that its first probe opens, carrying the span's
-// context into HTTP and process calls, making the span current in OpenTelemetry's context.
+// context into HTTP and process calls (the injector, made at the first such activity: a run
+// with none imports nothing for it), making the span current in OpenTelemetry's context.
 //
 // Only touched with the GIL held. A call back into Python can let another thread run in
 // between, so no iterator into the state is kept across one; the state is keyed by thread,
@@ -82,7 +83,8 @@ struct PyActivitySpans {
   SpanId remote_span = 0;
   std::string remote_state;
   // Called back (each may be None).
-  nb::object binder, injector, on_failure, on_pauses, open_iteration;
+  nb::object binder, make_injector, on_failure, on_pauses, open_iteration;
+  nb::object injector;  // make_injector()'s, at the first activity that needs it
   // Told by the lifecycle.
   nb::object experiment_dry = nb::none();
   unsigned long main_thread = 0;  // 0: not known yet
@@ -163,7 +165,8 @@ struct PyActivitySpans {
     spans().open(thread, entry.span);
     const nb::object span = entry.span;
     open.insert_or_assign(key, std::move(entry));
-    if (given(injector) && provider_carries_context(activity)) {
+    if (given(make_injector) && provider_carries_context(activity)) {
+      if (!injector.is_valid()) injector = make_injector();
       nb::object injected = injector.attr("begin")(activity, span);
       if (auto it = open.find(key); it != open.end()) it->second.injected = std::move(injected);
     }
@@ -233,8 +236,8 @@ int activity_spans_traverse(PyObject* self, visitproc visit, void* arg) {
   if (!nb::inst_ready(self)) return 0;
   const auto* a = nb::inst_ptr<PyActivitySpans>(self);
   for (const nb::object* o :
-       {&a->pipeline, &a->open_spans, &a->redactor, &a->encode, &a->binder, &a->injector,
-        &a->on_failure, &a->on_pauses, &a->open_iteration, &a->experiment_dry}) {
+       {&a->pipeline, &a->open_spans, &a->redactor, &a->encode, &a->binder, &a->make_injector,
+        &a->injector, &a->on_failure, &a->on_pauses, &a->open_iteration, &a->experiment_dry}) {
     Py_VISIT(o->ptr());
   }
   return 0;
@@ -242,8 +245,8 @@ int activity_spans_traverse(PyObject* self, visitproc visit, void* arg) {
 
 int activity_spans_clear(PyObject* self) {
   auto* a = nb::inst_ptr<PyActivitySpans>(self);
-  for (nb::object* o : {&a->binder, &a->injector, &a->on_failure, &a->on_pauses, &a->open_iteration,
-                        &a->encode, &a->redactor}) {
+  for (nb::object* o : {&a->binder, &a->make_injector, &a->injector, &a->on_failure, &a->on_pauses,
+                        &a->open_iteration, &a->encode, &a->redactor}) {
     o->reset();
   }
   return 0;
@@ -256,7 +259,7 @@ PyType_Slot activity_spans_slots[] = {
 
 void init_activity_spans(PyActivitySpans* self, nb::handle pipeline, nb::handle open_spans,
                          nb::handle redactor, std::int64_t max_value_bytes, nb::handle encode,
-                         bool cicd, nb::handle remote_parent, nb::handle injector,
+                         bool cicd, nb::handle remote_parent, nb::handle make_injector,
                          nb::handle on_failure, nb::handle on_pauses, nb::handle open_iteration) {
   if (!nb::isinstance<PyPipeline>(pipeline)) throw nb::type_error("pipeline must be a Pipeline");
   if (!nb::isinstance<PyOpenSpans>(open_spans)) {
@@ -280,7 +283,7 @@ void init_activity_spans(PyActivitySpans* self, nb::handle pipeline, nb::handle 
     a->remote_state = nb::cast<std::string>(remote_parent.attr("trace_state"));
     a->has_remote = true;
   }
-  a->injector = nb::borrow(injector);
+  a->make_injector = nb::borrow(make_injector);
   a->on_failure = nb::borrow(on_failure);
   a->on_pauses = nb::borrow(on_pauses);
   a->open_iteration = nb::borrow(open_iteration);
@@ -295,13 +298,14 @@ void bind_activity_spans(nb::module_& m) {
       .def("__init__", &init_activity_spans, nb::arg("pipeline"), nb::arg("open_spans"),
            nb::arg("redactor"), nb::arg("max_value_bytes"), nb::arg("encode"),
            nb::arg("cicd") = false, nb::kw_only(), nb::arg("remote_parent").none() = nb::none(),
-           nb::arg("injector").none() = nb::none(), nb::arg("on_failure").none() = nb::none(),
+           nb::arg("make_injector").none() = nb::none(), nb::arg("on_failure").none() = nb::none(),
            nb::arg("on_pauses").none() = nb::none(), nb::arg("open_iteration").none() = nb::none(),
            "Activity spans made on `pipeline`, their attributes as activity_attributes()\n"
            "says, open in `open_spans` while they run. `remote_parent` (trace_id, span_id,\n"
            "trace_state) is the parent of an activity with no span above it. Called back:\n"
-           "injector.begin(activity, span) for an HTTP or process activity and .end(token)\n"
-           "after it; on_failure(span, run) for a failed run; on_pauses(span, activity, run,\n"
+           "make_injector() once, at the first HTTP or process activity, and the injector's\n"
+           "begin(activity, span) for each and end(token) after it; on_failure(span, run) for a "
+           "failed run; on_pauses(span, activity, run,\n"
            "started_by_hook, ended_by_hook, end_ns) for one that declares pauses and was\n"
            "started or ended by a hook; open_iteration() for a probe of a continuous\n"
            "hypothesis in a thread with no hypothesis open, which must open one there.")

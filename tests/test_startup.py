@@ -131,3 +131,44 @@ def test_chaostracing_oltp_without_instrumentation_leaves_the_api_unimported_unt
     assert out.split() == ["False", "True", "True"]
     spans = {s.name: s for s in read_trace_file(path)}
     assert spans["late"].parent_span_id == spans["experiment"].span_id
+
+
+LAZY_INJECTION = """
+import sys
+from chaoslib.run import EventHandlerRegistry
+import chaostracing.oltp as oltp
+
+def loaded():
+    return [m for m in ("chaostracing.injection", "chaostracing.propagation") if m in sys.modules]
+
+registry = EventHandlerRegistry()
+experiment = {"title": "t", "description": "d", "method": []}
+oltp.configure_control(experiment=experiment, event_registry=registry, provider="file",
+                       path=sys.argv[1])
+python_probe = {"type": "probe", "name": "p",
+                "provider": {"type": "python", "module": "os", "func": "getpid"}}
+registry.start_activity(python_probe)
+registry.activity_completed(python_probe, {"status": "succeeded", "output": 1})
+print(loaded())
+http_probe = {"type": "probe", "name": "h",
+              "provider": {"type": "http", "url": "http://127.0.0.1:9/"}}
+registry.start_activity(http_probe)
+print(loaded())
+registry.activity_completed(http_probe, {"status": "succeeded", "output": 1})
+registry.finish({"status": "completed"})
+"""
+
+
+def test_what_carries_context_into_calls_is_loaded_at_the_first_http_or_process_activity(
+    tmp_path,
+):
+    from chaostracing.trace_file import read_trace_file
+
+    path = tmp_path / "t.jsonl"
+    out = python_script(LAZY_INJECTION, str(path)).splitlines()
+    assert out == ["[]", "['chaostracing.injection', 'chaostracing.propagation']"]
+    assert sorted(s.name for s in read_trace_file(path)) == [
+        "activity: h",
+        "activity: p",
+        "experiment",
+    ]

@@ -574,7 +574,7 @@ class ActivitySpans:
         cicd: bool = False,
         *,
         remote_parent: Any = None,
-        injector: Any = None,
+        make_injector: Callable[[], Any] | None = None,
         on_failure: Callable[[Span, Mapping[str, Any]], None] | None = None,
         on_pauses: Callable[[Span, Mapping[str, Any], Mapping[str, Any], bool, bool, int], None]
         | None = None,

@@ -19,7 +19,6 @@ from typing import Any
 
 from chaostracing import _core
 from chaostracing import legacy as _legacy
-from chaostracing import propagation as _propagation
 
 logger = logging.getLogger("chaostoolkit")
 
@@ -293,14 +292,18 @@ def resolve(
     env_endpoint_broken = env_names_endpoint and "endpoint" not in env["from_env"]
 
     propagation = _choice(source, "propagation", PROPAGATIONS, errors)
-    if propagation:
-        config.propagation = propagation
-        config.propagators = _propagation.formats_for(propagation)
-    elif environ.get("OTEL_PROPAGATORS", "").strip():
-        config.propagators, problems = _propagation.from_otel_propagators(
-            environ["OTEL_PROPAGATORS"]
-        )
-        errors.extend(problems)
+    if propagation or environ.get("OTEL_PROPAGATORS", "").strip():
+        # Imported only then: most runs keep the default formats (a module less to load).
+        from chaostracing import propagation as _propagation
+
+        if propagation:
+            config.propagation = propagation
+            config.propagators = _propagation.formats_for(propagation)
+        else:
+            config.propagators, problems = _propagation.from_otel_propagators(
+                environ["OTEL_PROPAGATORS"]
+            )
+            errors.extend(problems)
     _legacy_header_names(arguments, configuration, config)
     _content_settings(source, config, environ)
 

@@ -34,7 +34,7 @@ nothing here blocks on I/O.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -145,7 +145,7 @@ class RunTracer:
         pipeline: _core.Pipeline,
         content: Content | None = None,
         binder: Binder | None = None,
-        injector: Injector | None = None,
+        make_injector: Callable[[], Injector] | None = None,
         propagators: tuple[str, ...] = ("tracecontext", "baggage"),
         remote_parent: Any = None,
     ) -> None:
@@ -174,7 +174,7 @@ class RunTracer:
             encode,
             content.cicd,
             remote_parent=remote_parent,
-            injector=injector,
+            make_injector=make_injector,
             on_failure=self._record_failure,
             on_pauses=self._record_pauses,
             open_iteration=self._open_iteration,

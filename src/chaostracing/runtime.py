@@ -18,16 +18,19 @@ import sys
 import tempfile
 import threading
 import uuid
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
-from chaostracing import _core, delivery, post_import, propagation
+from chaostracing import _core, delivery, post_import
 from chaostracing.config import TracingConfig, beside
 from chaostracing.content import Redactor, secret_values
-from chaostracing.injection import Injector
 from chaostracing.interruptions import InterruptionEvents, SignalWatch
 from chaostracing.lifecycle import Content, RunTracer
 from chaostracing.versions import distribution_version
+
+if TYPE_CHECKING:
+    from chaostracing.injection import Injector
+    from chaostracing.propagation import Remote
 
 __all__ = ["active", "configure", "finish", "wait_for_end"]
 
@@ -219,9 +222,9 @@ def configure(
         _run = RunTracer(
             pipeline,
             content,
-            injector=Injector(config.propagators, rename=config.header_renames),
+            make_injector=_injector_of(config),
             propagators=config.propagators,
-            remote_parent=propagation.from_environment(),
+            remote_parent=_remote_parent(),
         )
         # Spans other extensions make through the OpenTelemetry API join this run: the API is
         # ours, and the run's spans current in its context, from the moment something imports
@@ -241,6 +244,28 @@ def configure(
             atexit.register(_at_exit)
             _atexit_registered = True
         return _run
+
+
+def _remote_parent() -> Remote | None:
+    """The span of whatever started this run (a CI job's TRACEPARENT), or None."""
+    if not os.environ.get("TRACEPARENT"):
+        return None  # without importing chaostracing.propagation: most runs have none
+    from chaostracing.propagation import from_environment
+
+    return from_environment()
+
+
+def _injector_of(config: TracingConfig) -> Callable[[], Injector]:
+    """What carries an activity span's context into HTTP and process calls. Made, and
+    chaostracing.injection imported, at the run's first such activity: many runs have none
+    (an extension's Python providers)."""
+
+    def make() -> Injector:
+        from chaostracing.injection import Injector
+
+        return Injector(config.propagators, rename=config.header_renames)
+
+    return make
 
 
 def _install_opentracing() -> None:

@@ -19,6 +19,7 @@
 
 #include <cstring>
 #include <functional>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -91,6 +92,7 @@ struct PyActivitySpans {
   bool continuous_open = false;
   std::string cause;
   std::string first_trace_id;
+  bool closed = false;  // clear() was called: the run has ended
 
   std::unordered_map<ActivityKey, OpenActivity, ActivityKeyHash> open;
   std::unordered_map<unsigned long, nb::object> hypothesis_of_thread;
@@ -148,6 +150,7 @@ struct PyActivitySpans {
   }
 
   void started(nb::handle activity, bool by_hook) {
+    if (closed) return;
     const unsigned long thread = PyThread_get_thread_ident();
     const ActivityKey key{thread, activity.ptr()};
     if (auto it = open.find(key); it != open.end()) {
@@ -157,14 +160,20 @@ struct PyActivitySpans {
     const nb::object parent = parent_in(thread, activity);
     PyActivityAttributes attributes =
         activity_attributes(activity, redactor, max_bytes, experiment_dry, encode, cicd);
+    if (closed) return;  // the run ended meanwhile (encode() let another thread run)
     OpenActivity entry;
     entry.span = start(attributes, parent);
     entry.activity = nb::borrow(activity);
     entry.by_hook = by_hook;
-    if (given(binder)) entry.context_token = binder.attr("attach")(entry.span);
-    spans().open(thread, entry.span);
     const nb::object span = entry.span;
+    spans().open(thread, span);
     open.insert_or_assign(key, std::move(entry));
+    // From here on the span is where finished() and the end of the run find it, whatever
+    // the calls below do: fail, or let another thread end the run.
+    if (given(binder)) {
+      nb::object token = binder.attr("attach")(span);
+      if (auto it = open.find(key); it != open.end()) it->second.context_token = std::move(token);
+    }
     if (given(make_injector) && provider_carries_context(activity)) {
       if (!injector.is_valid()) injector = make_injector();
       nb::object injected = injector.attr("begin")(activity, span);
@@ -180,15 +189,36 @@ struct PyActivitySpans {
     OpenActivity entry = std::move(it->second);
     open.erase(it);
     spans().close(thread, entry.span);
-    if (given(entry.context_token) && given(binder)) binder.attr("detach")(entry.context_token);
-    if (given(entry.injected) && given(injector)) injector.attr("end")(entry.injected);
+    // The span ends (or is kept for its hypothesis) whatever a call back does; the first
+    // error is raised after.
+    std::optional<nb::python_error> failure;
+    auto guarded = [&failure](auto&& call) {
+      try {
+        call();
+      } catch (nb::python_error& error) {
+        if (!failure) failure.emplace(std::move(error));
+      }
+    };
+    if (given(entry.context_token) && given(binder)) {
+      guarded([&] { binder.attr("detach")(entry.context_token); });
+    }
+    if (given(entry.injected) && given(injector)) {
+      guarded([&] { injector.attr("end")(entry.injected); });
+    }
     const nb::object hypothesis = hypothesis_in(thread);
     auto& span = nb::cast<PySpan&>(entry.span);
     if (!run.is_none()) {
-      const std::string status = record_activity_run(span, run, redactor, max_bytes, encode, cicd);
-      if (status == "failed" && given(on_failure)) on_failure(entry.span, run);
-      if ((entry.by_hook || by_hook) && given(on_pauses) && declares_pauses(activity)) {
-        on_pauses(entry.span, activity, run, entry.by_hook, by_hook, now);
+      guarded([&] {
+        const std::string status =
+            record_activity_run(span, run, redactor, max_bytes, encode, cicd);
+        if (status == "failed" && given(on_failure)) on_failure(entry.span, run);
+      });
+      if ((entry.by_hook || by_hook) && given(on_pauses)) {
+        guarded([&] {
+          if (declares_pauses(activity)) {
+            on_pauses(entry.span, activity, run, entry.by_hook, by_hook, now);
+          }
+        });
       }
     } else if (!span.ended) {
       // chaoslib ran the after-hook without a result: the activity was cut short by an
@@ -196,13 +226,16 @@ struct PyActivitySpans {
       set_attribute(span.data.attributes, end_cause_key(),
                     cause.empty() ? std::string("activity_aborted") : cause);
     }
-    if (hypothesis.is_valid() && has_tolerance(activity)) {
+    bool probe = false;
+    if (hypothesis.is_valid()) guarded([&] { probe = has_tolerance(activity); });
+    if (probe && !closed) {
       // Whether the probe held is known only when the hypothesis ends.
       parked[nb::cast<PySpan&>(hypothesis).data.span_id].push_back(
           {entry.span, nb::borrow(activity), now});
-      return;
+    } else {
+      end_span(span, now, true);
     }
-    end_span(span, now, true);
+    if (failure) throw std::move(*failure);
   }
 
   nb::list hypothesis_closed(PySpan& hypothesis) {
@@ -217,6 +250,7 @@ struct PyActivitySpans {
   }
 
   nb::list clear() {
+    closed = true;
     nb::list spans_left;
     for (auto& [key, entry] : open) spans_left.append(entry.span);
     for (auto& [id, probes] : parked) {
@@ -333,7 +367,8 @@ void bind_activity_spans(nb::module_& m) {
       .def("hypothesis_closed", &PyActivitySpans::hypothesis_closed, nb::arg("span"),
            "This thread's hypothesis, `span`, ended: its probes, [(span, activity, end_ns)].")
       .def("clear", &PyActivitySpans::clear,
-           "Forget every activity and hypothesis: the spans still open or kept, not ended.")
+           "The run ends: forget every activity and hypothesis, and start no more spans;\n"
+           "the spans still open or kept, not ended.")
       .def_prop_rw(
           "binder", [](const PyActivitySpans& self) { return self.binder; },
           [](PyActivitySpans& self, nb::object binder) { self.binder = std::move(binder); },

@@ -14,6 +14,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 
 from chaostracing import _core
+from chaostracing.content import Redactor, encode
 from chaostracing.lifecycle import RunTracer
 from chaostracing.report import render_report
 from chaostracing.report.html import render_data
@@ -313,3 +314,43 @@ def test_a_run_tracer_is_collected_though_its_native_activity_spans_call_it_back
     del tracer
     gc.collect()
     assert collected() is None
+
+
+class _FailingBinder:
+    """Makes spans current, then fails to undo it (a token from another context)."""
+
+    def attach(self, span):
+        return "token"
+
+    def detach(self, token):
+        raise ValueError("token was created in a different Context")
+
+
+def test_an_activity_span_ends_though_what_its_end_calls_back_fails(pipeline):
+    activities = _core.ActivitySpans(pipeline, _core.OpenSpans(), Redactor(), 4096, encode)
+    activities.binder = _FailingBinder()
+    activity = {"name": "probe", "type": "probe"}
+    activities.started(activity)
+    with pytest.raises(ValueError, match="different Context"):
+        activities.finished(activity, {"status": "succeeded", "output": 7})
+    assert pipeline.force_flush(5000)
+    [span] = spans_of(ExportTraceServiceRequest.FromString(pipeline._take_encoded("proto")[0]))
+    assert span.name == "activity: probe"
+    assert span.attributes["chaostoolkit.activity.status"] == "succeeded"
+    assert span.attributes["chaostoolkit.activity.output"] == "7"
+    assert activities.clear() == []  # ended, not left open
+
+
+def test_activity_spans_end_with_the_run_and_none_start_after_it(pipeline):
+    activities = _core.ActivitySpans(pipeline, _core.OpenSpans(), Redactor(), 4096, encode)
+    first, second = {"name": "first"}, {"name": "second"}
+    activities.started(first)
+    [left] = activities.clear()
+    assert left.name == "activity: first" and left.is_recording
+    activities.started(second)
+    activities.finished(second, {"status": "succeeded"})
+    assert activities.clear() == []
+    left.end()
+    assert pipeline.force_flush(5000)
+    [span] = spans_of(ExportTraceServiceRequest.FromString(pipeline._take_encoded("proto")[0]))
+    assert span.name == "activity: first"

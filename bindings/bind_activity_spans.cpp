@@ -279,6 +279,7 @@ int activity_spans_traverse(PyObject* self, visitproc visit, void* arg) {
 
 int activity_spans_clear(PyObject* self) {
   auto* a = nb::inst_ptr<PyActivitySpans>(self);
+  a->clear();  // and closed: nothing is started or finished without what is reset below
   for (nb::object* o : {&a->binder, &a->make_injector, &a->injector, &a->on_failure, &a->on_pauses,
                         &a->open_iteration, &a->encode, &a->redactor}) {
     o->reset();

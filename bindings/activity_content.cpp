@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // What an activity's span says: chaoslib's activity dict as OpenTelemetry attributes
 // (_core.activity_attributes) and its run's result (_core.record_activity_run) — the one
-// mapping, used for the spans of a run
-// (chaostracing.lifecycle, which hands the result to Pipeline.start_span) and of a trace
-// rebuilt from a journal (chaostracing.content.activity_attributes()). Native because it runs
+// mapping, used for the spans of a run (bind_activity_spans.cpp) and of a trace rebuilt from
+// a journal (chaostracing.content.activity_attributes() and run_attributes(), through
+// _core.activity_run_attributes). Native because it runs
 // for every activity of every traced run: read here from chaoslib's dicts straight into the
 // span's attributes, rather than through a Python dict converted afterwards.
 //
@@ -273,18 +273,32 @@ PyActivityAttributes activity_attributes(nb::handle activity, nb::handle redacto
   return result;
 }
 
-// The run's status, set on the span with its output; "" when it has none.
-std::string record_activity_run(PySpan& span, nb::handle run, nb::handle redactor,
-                                std::size_t max_bytes, nb::handle encode, bool cicd) {
+namespace {
+
+std::string run_status(nb::handle run) {
+  const nb::object status = get(run, kStatus);
+  return truthy(status) ? text_of(status) : std::string();
+}
+
+// What a run's span says of its result, added to `out`; the run's status.
+std::string add_run_attributes(AttributeList& out, nb::handle run, nb::handle redactor,
+                               std::size_t max_bytes, nb::handle encode, bool cicd) {
   const Keys& k = keys();
-  const nb::object status_object = get(run, kStatus);
-  std::string status = truthy(status_object) ? text_of(status_object) : std::string();
-  if (span.ended) return status;
-  Builder b(redactor, max_bytes, encode, span.data.attributes);
+  std::string status = run_status(run);
+  Builder b(redactor, max_bytes, encode, out);
   b.set(k.status, std::string_view(status));
   if (cicd) b.set(k.cicd_result, std::string_view(status == "succeeded" ? "success" : "failure"));
   if (const nb::object output = get(run, kOutput); !output.is_none()) b.json(k.output, output);
   return status;
+}
+
+}  // namespace
+
+// The run's status, set on the span with its output; "" when it has none.
+std::string record_activity_run(PySpan& span, nb::handle run, nb::handle redactor,
+                                std::size_t max_bytes, nb::handle encode, bool cicd) {
+  if (span.ended) return run_status(run);
+  return add_run_attributes(span.data.attributes, run, redactor, max_bytes, encode, cicd);
 }
 
 void bind_activity_content(nb::module_& m) {
@@ -313,6 +327,17 @@ void bind_activity_content(nb::module_& m) {
         "Set what chaoslib's `run` of the span's activity says on `span` — its status, its\n"
         "output as encode() writes it, and with `cicd` the OpenTelemetry\n"
         "cicd.pipeline.task.run.result — and return the status (\"\" when it has none).");
+  m.def(
+      "activity_run_attributes",
+      [](nb::handle run, nb::handle redactor, std::size_t max_bytes, nb::handle encode, bool cicd) {
+        PyActivityAttributes result;
+        add_run_attributes(result.attributes, run, redactor, max_bytes, encode, cicd);
+        return result;
+      },
+      nb::arg("run"), nb::arg("redactor"), nb::arg("max_value_bytes"), nb::arg("encode"),
+      nb::arg("cicd") = false,
+      "What record_activity_run() sets on a span, as ActivityAttributes (for traces rebuilt\n"
+      "from a journal, whose spans are not made here).");
   m.def("activity_is_dry", &activity_is_dry, nb::arg("activity"), nb::arg("experiment_dry").none(),
         "Whether chaoslib skips this activity's provider call (--dry).");
 }

@@ -349,6 +349,15 @@ def record_activity_run(
     output as ``encode()`` writes it, and with ``cicd`` the OpenTelemetry
     ``cicd.pipeline.task.run.result`` — and return the status ("" when it has none)."""
 
+def activity_run_attributes(
+    run: Mapping[str, Any],
+    redactor: Any,
+    max_value_bytes: int,
+    encode: Callable[[Any, Any, int], str],
+    cicd: bool = False,
+) -> ActivityAttributes:
+    """What record_activity_run() sets on a span, as ActivityAttributes."""
+
 def activity_is_dry(activity: Mapping[str, Any], experiment_dry: Any) -> bool:
     """Whether chaoslib skips this activity's provider call (``--dry``)."""
 

@@ -24,8 +24,12 @@ __all__ = [
     "activity_attributes",
     "encode",
     "experiment_attributes",
+    "experiment_outcome",
+    "failure",
     "is_dry",
+    "run_attributes",
     "secret_values",
+    "tolerance_outcome",
 ]
 
 REDACTED: str = _core.REDACTED
@@ -191,3 +195,83 @@ def activity_attributes(
     (``_core.activity_attributes()``), which the lifecycle hands to its spans directly."""
     made = _core.activity_attributes(activity, redactor, max_bytes, experiment_dry, encode)
     return made.as_dict()
+
+
+# What a span says of how things went, once chaoslib has said it: the same for the spans of a
+# run (chaostracing.lifecycle) and of a trace rebuilt from its journal (from_journal).
+
+
+def run_attributes(run: Mapping[str, Any], redactor: Redactor, max_bytes: int) -> dict[str, object]:
+    """What an activity's span says of its run's result (status, output), as a dict. The
+    mapping is the core's, which the lifecycle writes into its spans directly."""
+    return _core.activity_run_attributes(run, redactor, max_bytes, encode).as_dict()
+
+
+def failure(run: Mapping[str, Any], redactor: Redactor) -> tuple[str, str, dict[str, object]]:
+    """A failed run's error type, message, and "exception" event's attributes (redacted),
+    read from chaoslib's formatted traceback."""
+    lines = run.get("exception") or []
+    stacktrace = "".join(str(line) for line in lines)
+    last = str(lines[-1]).strip() if lines else ""
+    kind, _, message = last.partition(": ")
+    if not message:
+        kind, message = "chaoslib.exceptions.ActivityFailed", last
+    message = redactor.text(message)
+    return (
+        kind,
+        message,
+        {
+            "exception.type": kind,
+            "exception.message": message,
+            "exception.stacktrace": redactor.text(stacktrace),
+        },
+    )
+
+
+def tolerance_outcome(
+    activity: Mapping[str, Any], run: Mapping[str, Any], redactor: Redactor, max_bytes: int
+) -> tuple[dict[str, object], str]:
+    """What a hypothesis' probe's span says once chaoslib has judged its tolerance: its
+    attributes, and its error ("" when the probe held or failed by itself)."""
+    attributes: dict[str, object] = {}
+    met = run.get("tolerance_met")
+    if met is not None:
+        attributes["chaostoolkit.activity.tolerance_met"] = bool(met)
+    if met is False and run.get("status") != "failed":
+        attributes["chaostoolkit.activity.expected"] = encode(
+            activity.get("tolerance"), redactor, max_bytes
+        )
+        attributes["chaostoolkit.activity.observed"] = encode(
+            run.get("output"), redactor, max_bytes
+        )
+        return attributes, "tolerance not met: observed output deviates"
+    return attributes, ""
+
+
+def experiment_outcome(
+    journal: Mapping[str, Any], *, cause: str = "", cicd: bool = False
+) -> tuple[dict[str, object], str]:
+    """What the experiment's span says of the run's journal: its attributes, and its error
+    ("" for none). ``cause``: why an interrupted run was cut short (sigterm...), when known;
+    ``cicd``: the OpenTelemetry ``cicd.pipeline.result`` too."""
+    status = str(journal.get("status") or "")
+    deviated = bool(journal.get("deviated"))
+    attributes: dict[str, object] = {
+        "chaostoolkit.experiment.status": status,
+        "chaostoolkit.experiment.deviated": deviated,
+    }
+    error = ""
+    if status in ("failed", "aborted"):
+        error = f"experiment {status}"
+    elif deviated:
+        error = "steady-state hypothesis deviated"
+    elif status == "interrupted":
+        attributes["chaostoolkit.experiment.interruption"] = cause or "interrupted"
+    if cicd:
+        attributes["cicd.pipeline.result"] = {
+            "completed": "failure" if deviated else "success",
+            "failed": "failure",
+            "aborted": "error",
+            "interrupted": "cancellation",
+        }.get(status, "error")
+    return attributes, error

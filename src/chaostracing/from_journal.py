@@ -31,9 +31,12 @@ from chaostracing import _core
 from chaostracing.content import (
     Redactor,
     activity_attributes,
-    encode,
     experiment_attributes,
+    experiment_outcome,
+    failure,
     is_dry,
+    run_attributes,
+    tolerance_outcome,
 )
 from chaostracing.trace_file import STATUS_ERROR, Event, Span
 from chaostracing.versions import distribution_version
@@ -100,17 +103,6 @@ def _seconds(value: Any) -> float | None:
     except ValueError:
         return None  # "${pause}": its value is not in the journal
     return seconds if seconds > 0 else None
-
-
-def _exception_of(run: Mapping[str, Any]) -> tuple[str, str, str]:
-    # The same reading of chaoslib's formatted traceback as the live trace's.
-    lines = run.get("exception") or []
-    stacktrace = "".join(str(line) for line in lines)
-    last = str(lines[-1]).strip() if lines else ""
-    kind, _, message = last.partition(": ")
-    if not message:
-        kind, message = "chaoslib.exceptions.ActivityFailed", last
-    return kind, message, stacktrace
 
 
 @dataclass
@@ -182,17 +174,10 @@ class _Builder:
         return root
 
     def record_journal(self, root: _Draft) -> None:
-        # As lifecycle.RunTracer._record_journal.
-        status = str(self.journal.get("status") or "")
-        deviated = bool(self.journal.get("deviated"))
-        root.attributes["chaostoolkit.experiment.status"] = status
-        root.attributes["chaostoolkit.experiment.deviated"] = deviated
-        if status in ("failed", "aborted"):
-            root.error(f"experiment {status}")
-        elif deviated:
-            root.error("steady-state hypothesis deviated")
-        elif status == "interrupted":
-            root.attributes["chaostoolkit.experiment.interruption"] = "interrupted"
+        attributes, error = experiment_outcome(self.journal)
+        root.attributes.update(attributes)
+        if error:
+            root.error(error)
 
     def hypothesis(
         self,
@@ -239,45 +224,20 @@ class _Builder:
         self.pauses(span, activity)
 
     def record_run(self, span: _Draft, run: Mapping[str, Any]) -> None:
-        # As lifecycle.RunTracer._record_run.
-        status = str(run.get("status") or "")
-        span.attributes["chaostoolkit.activity.status"] = status
-        if run.get("output") is not None:
-            span.attributes["chaostoolkit.activity.output"] = encode(
-                run["output"], self.redactor, self.max_bytes
-            )
-        if status == "failed":
-            kind, message, stacktrace = _exception_of(run)
-            message, stacktrace = self.redactor.text(message), self.redactor.text(stacktrace)
+        span.attributes.update(run_attributes(run, self.redactor, self.max_bytes))
+        if span.attributes["chaostoolkit.activity.status"] == "failed":
+            kind, message, event = failure(run, self.redactor)
             span.attributes["error.type"] = kind
-            span.events.append(
-                Event(
-                    "exception",
-                    span.end or 0,
-                    {
-                        "exception.type": kind,
-                        "exception.message": message,
-                        "exception.stacktrace": stacktrace,
-                    },
-                )
-            )
+            span.events.append(Event("exception", span.end or 0, event))
             span.error(message)
 
     def record_tolerance(
         self, span: _Draft, activity: Mapping[str, Any], run: Mapping[str, Any]
     ) -> None:
-        # As lifecycle.RunTracer._settle_probes.
-        met = run.get("tolerance_met")
-        if met is not None:
-            span.attributes["chaostoolkit.activity.tolerance_met"] = bool(met)
-        if met is False and run.get("status") != "failed":
-            span.attributes["chaostoolkit.activity.expected"] = encode(
-                activity.get("tolerance"), self.redactor, self.max_bytes
-            )
-            span.attributes["chaostoolkit.activity.observed"] = encode(
-                run.get("output"), self.redactor, self.max_bytes
-            )
-            span.error("tolerance not met: observed output deviates")
+        attributes, error = tolerance_outcome(activity, run, self.redactor, self.max_bytes)
+        span.attributes.update(attributes)
+        if error:
+            span.error(error)
 
     def pauses(self, span: _Draft, activity: Mapping[str, Any]) -> None:
         pauses = activity.get("pauses")

@@ -44,7 +44,10 @@ from chaostracing.content import (
     Redactor,
     encode,
     experiment_attributes,
+    experiment_outcome,
+    failure,
     is_dry,
+    tolerance_outcome,
 )
 
 __all__ = ["Content", "RunTracer"]
@@ -124,17 +127,6 @@ def _iso_ns(text: Any) -> int | None:
     if moment.tzinfo is None:  # chaoslib < 1.43.1 wrote naive UTC times
         moment = moment.replace(tzinfo=timezone.utc)
     return (moment - _EPOCH) // timedelta(microseconds=1) * 1000
-
-
-def _exception_of(run: Mapping[str, Any]) -> tuple[str, str, str]:
-    """(type, message, stack trace) from a run's formatted traceback."""
-    lines = run.get("exception") or []
-    stacktrace = "".join(str(line) for line in lines)
-    last = str(lines[-1]).strip() if lines else ""
-    kind, _, message = last.partition(": ")
-    if not message:
-        kind, message = "chaoslib.exceptions.ActivityFailed", last
-    return kind, message, stacktrace
 
 
 class RunTracer:
@@ -309,24 +301,10 @@ class RunTracer:
         span.end()
 
     def _record_journal(self, span: _core.Span, journal: dict[str, Any]) -> None:
-        status = str(journal.get("status") or "")
-        deviated = bool(journal.get("deviated"))
-        span.set_attribute("chaostoolkit.experiment.status", status)
-        span.set_attribute("chaostoolkit.experiment.deviated", deviated)
-        if status in ("failed", "aborted"):
-            span.set_status(_core.STATUS_ERROR, f"experiment {status}")
-        elif deviated:
-            span.set_status(_core.STATUS_ERROR, "steady-state hypothesis deviated")
-        elif status == "interrupted":
-            span.set_attribute("chaostoolkit.experiment.interruption", self._cause or "interrupted")
-        if self.content.cicd:
-            result = {
-                "completed": "failure" if deviated else "success",
-                "failed": "failure",
-                "aborted": "error",
-                "interrupted": "cancellation",
-            }.get(status, "error")
-            span.set_attribute("cicd.pipeline.result", result)
+        attributes, error = experiment_outcome(journal, cause=self._cause, cicd=self.content.cicd)
+        span.set_attributes(attributes)
+        if error:
+            span.set_status(_core.STATUS_ERROR, error)
         entry = dict(self.content.journal_entry)
         entry.update({"trace_id": span.trace_id_hex, "span_id": span.span_id_hex})
         if self.content.run_id:
@@ -395,29 +373,12 @@ class RunTracer:
             )
             if run is not None:
                 remaining.remove(run)
-                met = run.get("tolerance_met")
-                if met is not None:
-                    span.set_attribute("chaostoolkit.activity.tolerance_met", bool(met))
-                if met is False and run.get("status") != "failed":
-                    span.set_attribute(
-                        "chaostoolkit.activity.expected",
-                        encode(
-                            activity.get("tolerance"),
-                            self.content.redactor,
-                            self.content.max_value_bytes,
-                        ),
-                    )
-                    span.set_attribute(
-                        "chaostoolkit.activity.observed",
-                        encode(
-                            run.get("output"),
-                            self.content.redactor,
-                            self.content.max_value_bytes,
-                        ),
-                    )
-                    span.set_status(
-                        _core.STATUS_ERROR, "tolerance not met: observed output deviates"
-                    )
+                attributes, error = tolerance_outcome(
+                    activity, run, self.content.redactor, self.content.max_value_bytes
+                )
+                span.set_attributes(attributes)
+                if error:
+                    span.set_status(_core.STATUS_ERROR, error)
             span.end(end_ns)
 
     def continuous_started(self, hypothesis: Mapping[str, Any] | None) -> None:
@@ -513,17 +474,9 @@ class RunTracer:
             self._start_hypothesis(key, self._continuous_hypothesis)
 
     def _record_failure(self, span: _core.Span, run: Mapping[str, Any]) -> None:
-        kind, message, stacktrace = _exception_of(run)
-        message, stacktrace = self._text(message), self._text(stacktrace)
+        kind, message, event = failure(run, self.content.redactor)
         span.set_attribute("error.type", kind)
-        span.add_event(
-            "exception",
-            {
-                "exception.type": kind,
-                "exception.message": message,
-                "exception.stacktrace": stacktrace,
-            },
-        )
+        span.add_event("exception", event)
         span.set_status(_core.STATUS_ERROR, message)
 
     def _record_pauses(

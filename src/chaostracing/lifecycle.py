@@ -148,16 +148,15 @@ class RunTracer:
         # The caller's span (TRACEPARENT of a CI job): the experiment's parent.
         self._remote = remote_parent
         self._lock = threading.Lock()
-        self._experiment_dry: Any = None
         self._method_started = False
-        self._main_thread: int | None = None
         # The experiment, hypotheses, method and rollbacks (the activities are native).
         self._open: dict[tuple[int, int, str], _Open] = {}
         # The same spans by the thread that opened them, and the phase (method or rollbacks)
         # and experiment spans: native, because the native OpenTelemetry tracer reads it for
         # every span an extension starts outside the lifecycle's context.
         self.open_spans = _core.OpenSpans()
-        #: The activities' spans, and the hypothesis open in each thread.
+        #: The activities' spans, the hypothesis open in each thread, and what the rest of the
+        #: run is kept there only: the experiment's thread and dry mode, an interruption's cause.
         self.activities = _core.ActivitySpans(
             pipeline,
             self.open_spans,
@@ -177,7 +176,6 @@ class RunTracer:
         # Iterations opened by their first probe (run events), by thread.
         self._iteration_keys: dict[int, object] = {}
         self._iterations = 0
-        self._cause = ""
         self._first_trace_id = ""
 
     def bind_context(self, binder: Binder) -> None:
@@ -268,8 +266,8 @@ class RunTracer:
     # -- experiment --------------------------------------------------------
     def experiment_started(self, experiment: Mapping[str, Any]) -> None:
         with self._lock:
-            self._main_thread = self.activities.main_thread = threading.get_ident()
-            self._experiment_dry = self.activities.experiment_dry = experiment.get("dry")
+            self.activities.main_thread = threading.get_ident()
+            self.activities.experiment_dry = experiment.get("dry")
             attributes = experiment_attributes(experiment, self.content.redactor)
             if self._remote is not None:
                 for key, value in self._remote.baggage.items():
@@ -286,8 +284,8 @@ class RunTracer:
     def interrupted(self, cause: str) -> None:
         """The run is being cut short: ``cause`` is machine-readable (sigterm...)."""
         with self._lock:
-            if not self._cause:
-                self._cause = self.activities.cause = cause
+            if not self.activities.cause:
+                self.activities.cause = cause
 
     def experiment_finished(self, journal: dict[str, Any] | None) -> None:
         with self._lock:
@@ -301,7 +299,9 @@ class RunTracer:
         span.end()
 
     def _record_journal(self, span: _core.Span, journal: dict[str, Any]) -> None:
-        attributes, error = experiment_outcome(journal, cause=self._cause, cicd=self.content.cicd)
+        attributes, error = experiment_outcome(
+            journal, cause=self.activities.cause, cicd=self.content.cicd
+        )
         span.set_attributes(attributes)
         if error:
             span.set_status(_core.STATUS_ERROR, error)
@@ -321,13 +321,13 @@ class RunTracer:
     def _start_hypothesis(self, key: object, hypothesis: Mapping[str, Any]) -> None:
         """Open a hypothesis span keyed by ``key``; the caller holds the lock."""
         thread = threading.get_ident()
-        if self._main_thread is None:
-            self._main_thread = self.activities.main_thread = thread
+        if not self.activities.main_thread:
+            self.activities.main_thread = thread
         parent = None
         attributes: dict[str, object] = {
             "chaostoolkit.hypothesis.title": self._text(str(hypothesis.get("title", "")))
         }
-        if thread != self._main_thread:
+        if thread != self.activities.main_thread:
             phase = "continuous"
             parent = self._continuous_span(hypothesis)
             self._iterations += 1
@@ -447,7 +447,7 @@ class RunTracer:
                 return
             if self.open_spans.phase is opened.span:
                 self.open_spans.phase = None
-            cause = self._cause
+            cause = self.activities.cause
         if cause:
             opened.span.set_attribute("chaostoolkit.span.end_cause", cause)
         opened.span.end()
@@ -490,9 +490,10 @@ class RunTracer:
     ) -> None:
         """Pauses as child spans, where the activity span covers them."""
         pauses = activity.get("pauses")
-        if not isinstance(pauses, JSON_MAPPING) or is_dry(activity, self._experiment_dry):
+        dry = self.activities.experiment_dry
+        if not isinstance(pauses, JSON_MAPPING) or is_dry(activity, dry):
             return
-        if str(getattr(self._experiment_dry, "value", self._experiment_dry)) == "pause":
+        if str(getattr(dry, "value", dry)) == "pause":
             return
         run_start, run_end = _iso_ns(run.get("start")), _iso_ns(run.get("end"))
         windows = []
@@ -517,7 +518,7 @@ class RunTracer:
     # -- end of run --------------------------------------------------------
     def end_open_spans(self) -> int:
         """End every span still open (the run was cut short); how many."""
-        cause = self._cause or "run_ended_early"
+        cause = self.activities.cause or "run_ended_early"
         with self._lock:
             spans = [entry.span for entry in self._open.values()]
             spans += self.activities.clear()

@@ -179,9 +179,10 @@ class Builder {
     set(key, std::move(written));
   }
 
-  void provider(nb::handle provider) {
+  // The provider's attributes; its type.
+  std::string provider(nb::handle provider) {
     const Keys& k = keys();
-    const std::string kind = text_of(get(provider, kType, kEmpty.get()));
+    std::string kind = text_of(get(provider, kType, kEmpty.get()));
     set(k.provider_type, kind);
     if (kind == "python") {
       set(k.code_namespace, text_of(get(provider, kModule, kEmpty.get())));
@@ -199,6 +200,7 @@ class Builder {
     if (number(get(provider, kTimeout), timeout)) set(k.provider_timeout, timeout);
     const nb::object arguments = get(provider, kArguments);
     if (truthy(arguments)) json(k.arguments, arguments);
+    return kind;
   }
 
  private:
@@ -223,12 +225,7 @@ bool activity_is_dry(nb::handle activity, nb::handle experiment_dry) {
   return is_text(get(activity, kType), mode == "actions" ? "action" : "probe");
 }
 
-bool provider_carries_context(nb::handle activity) {
-  const nb::object provider = get(activity, kProvider);
-  if (!is_mapping(provider)) return false;
-  const nb::object kind = get(provider, kType);
-  return is_text(kind, "http") || is_text(kind, "process");
-}
+namespace {
 
 bool has_tolerance(nb::handle activity) {
   const int has = PySequence_Contains(activity.ptr(), kTolerance.get());
@@ -236,10 +233,7 @@ bool has_tolerance(nb::handle activity) {
   return has == 1;
 }
 
-bool declares_pauses(nb::handle activity) {
-  const nb::object pauses = get(activity, kPauses);
-  return is_mapping(pauses) && truthy(pauses);
-}
+}  // namespace
 
 PyActivityAttributes activity_attributes(nb::handle activity, nb::handle redactor,
                                          std::size_t max_bytes, nb::handle experiment_dry,
@@ -253,9 +247,13 @@ PyActivityAttributes activity_attributes(nb::handle activity, nb::handle redacto
   b.set(k.type, text_of(get(activity, kType, kEmpty.get())));
   b.set(k.background, truthy(get(activity, kBackground)));
   const nb::object provider = get(activity, kProvider);
-  if (is_mapping(provider)) b.provider(provider);
+  if (is_mapping(provider)) {
+    const std::string kind = b.provider(provider);
+    result.carries_context = kind == "http" || kind == "process";
+  }
   const nb::object pauses = get(activity, kPauses);
   if (is_mapping(pauses)) {
+    result.declares_pauses = truthy(pauses);
     if (const nb::object before = get(pauses, kBefore); !before.is_none()) {
       b.text(k.pause_before, before);
     }
@@ -265,7 +263,8 @@ PyActivityAttributes activity_attributes(nb::handle activity, nb::handle redacto
   }
   double timeout = 0;
   if (number(get(activity, kTimeout), timeout)) b.set(k.timeout, timeout);
-  if (has_tolerance(activity)) b.json(k.tolerance, activity[nb::handle(kTolerance.get())]);
+  result.has_tolerance = has_tolerance(activity);
+  if (result.has_tolerance) b.json(k.tolerance, activity[nb::handle(kTolerance.get())]);
   if (activity_is_dry(activity, experiment_dry)) b.set(k.dry, true);
   const nb::object ref = get(activity, kRef);
   if (truthy(ref)) b.set(k.ref, text_of(ref));

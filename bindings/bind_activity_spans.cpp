@@ -60,8 +60,10 @@ struct OpenActivity {
   int depth = 1;
   // Started by a before-hook, which covers the pause before, rather than by a run event.
   bool by_hook = false;
-  nb::object context_token;  // binder.attach()'s
-  nb::object injected;       // injector.begin()'s
+  bool has_tolerance = false;    // a hypothesis' probe
+  bool declares_pauses = false;  // as activity_attributes() found
+  nb::object context_token;      // binder.attach()'s
+  nb::object injected;           // injector.begin()'s
 };
 
 struct ParkedProbe {
@@ -106,12 +108,12 @@ struct PyActivitySpans {
     return it != hypothesis_of_thread.end() ? it->second : nb::object();
   }
 
-  // The activity's parent in `thread`: its hypothesis, else the phase, else the experiment;
-  // an invalid handle for none.
-  nb::object parent_in(unsigned long thread, nb::handle activity) {
+  // The parent in `thread` of an activity (`probe`: with a tolerance): its hypothesis, else
+  // the phase, else the experiment; an invalid handle for none.
+  nb::object parent_in(unsigned long thread, bool probe) {
     nb::object parent = hypothesis_in(thread);
     if (!parent.is_valid() && continuous_open && thread != main_thread && given(open_iteration) &&
-        has_tolerance(activity)) {
+        probe) {
       // Run events only (chaostracing.oltp): no hook opened this iteration of the continuous
       // hypothesis, so its first probe does; the iteration's event closes it.
       open_iteration();
@@ -157,14 +159,17 @@ struct PyActivitySpans {
       ++it->second.depth;
       return;
     }
-    const nb::object parent = parent_in(thread, activity);
     PyActivityAttributes attributes =
         activity_attributes(activity, redactor, max_bytes, experiment_dry, encode, cicd);
-    if (closed) return;  // the run ended meanwhile (encode() let another thread run)
+    const nb::object parent = parent_in(thread, attributes.has_tolerance);
+    if (closed) return;  // the run ended meanwhile (a call back let another thread run)
+    const bool carries_context = attributes.carries_context;
     OpenActivity entry;
     entry.span = start(attributes, parent);
     entry.activity = nb::borrow(activity);
     entry.by_hook = by_hook;
+    entry.has_tolerance = attributes.has_tolerance;
+    entry.declares_pauses = attributes.declares_pauses;
     const nb::object span = entry.span;
     spans().open(thread, span);
     open.insert_or_assign(key, std::move(entry));
@@ -174,7 +179,7 @@ struct PyActivitySpans {
       nb::object token = binder.attr("attach")(span);
       if (auto it = open.find(key); it != open.end()) it->second.context_token = std::move(token);
     }
-    if (given(make_injector) && provider_carries_context(activity)) {
+    if (given(make_injector) && carries_context) {
       if (!injector.is_valid()) injector = make_injector();
       nb::object injected = injector.attr("begin")(activity, span);
       if (auto it = open.find(key); it != open.end()) it->second.injected = std::move(injected);
@@ -213,12 +218,8 @@ struct PyActivitySpans {
             record_activity_run(span, run, redactor, max_bytes, encode, cicd);
         if (status == "failed" && given(on_failure)) on_failure(entry.span, run);
       });
-      if ((entry.by_hook || by_hook) && given(on_pauses)) {
-        guarded([&] {
-          if (declares_pauses(activity)) {
-            on_pauses(entry.span, activity, run, entry.by_hook, by_hook, now);
-          }
-        });
+      if ((entry.by_hook || by_hook) && entry.declares_pauses && given(on_pauses)) {
+        guarded([&] { on_pauses(entry.span, activity, run, entry.by_hook, by_hook, now); });
       }
     } else if (!span.ended) {
       // chaoslib ran the after-hook without a result: the activity was cut short by an
@@ -226,9 +227,7 @@ struct PyActivitySpans {
       set_attribute(span.data.attributes, end_cause_key(),
                     cause.empty() ? std::string("activity_aborted") : cause);
     }
-    bool probe = false;
-    if (hypothesis.is_valid()) guarded([&] { probe = has_tolerance(activity); });
-    if (probe && !closed) {
+    if (hypothesis.is_valid() && entry.has_tolerance && !closed) {
       // Whether the probe held is known only when the hypothesis ends.
       parked[nb::cast<PySpan&>(hypothesis).data.span_id].push_back(
           {entry.span, nb::borrow(activity), now});

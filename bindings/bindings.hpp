@@ -67,6 +67,12 @@ struct PySpan {
 struct PyActivityAttributes {
   AttributeList attributes;
   std::string name;  // the activity's, redacted
+  // What the lifecycle asks of the activity besides (bind_activity_spans.cpp): whether its
+  // provider is an HTTP or a process one (whose call can carry the span's context), whether
+  // it has a tolerance (a hypothesis' probe), whether it declares pauses.
+  bool carries_context = false;
+  bool has_tolerance = false;
+  bool declares_pauses = false;
 };
 
 // _core.OpenSpans (bind_open_spans.cpp). GIL-protected.
@@ -105,11 +111,6 @@ PyActivityAttributes activity_attributes(nb::handle activity, nb::handle redacto
 // Its run's status and output set on `span`; the status ("" when none).
 std::string record_activity_run(PySpan& span, nb::handle run, nb::handle redactor,
                                 std::size_t max_bytes, nb::handle encode, bool cicd);
-// Whether its provider is an HTTP or a process one (whose call can carry the span's context).
-bool provider_carries_context(nb::handle activity);
-// Whether it has a tolerance (a hypothesis' probe) / declares pauses.
-bool has_tolerance(nb::handle activity);
-bool declares_pauses(nb::handle activity);
 
 // Which attribute value type a Python object maps to.
 enum class ValueKind { kStr, kBool, kInt, kFloat, kOther };
